@@ -1,0 +1,1 @@
+//! Example programs of timebox: see `examples/`.

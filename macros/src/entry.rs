@@ -1,0 +1,56 @@
+//! The attribute's entry: parse what can be parsed, report every mistake
+//! once, and always emit the function, so one error never cascades and the
+//! IDE keeps working inside the body.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::check;
+use crate::config::{Config, Errors};
+use crate::expand;
+use crate::item::TimedFn;
+
+pub(crate) fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut func = match syn::parse2::<TimedFn>(item.clone()) {
+        Ok(func) => func,
+        // Not a function we can rewrite: leave it as it is, beside the error.
+        Err(err) => {
+            let err = err.to_compile_error();
+            return quote!(#item #err);
+        }
+    };
+    let mut errors = Errors::default();
+    let config = Config::parse(args, &mut errors);
+    config.check(&mut errors);
+    reject_second_attribute(&mut func, &mut errors);
+
+    let mode = check::function(&func, &config, &mut errors);
+    if func.sig.asyncness.is_none() || func.sig.constness.is_some() {
+        // Rewriting a non-async body would add `.await` errors to the one
+        // that says what to write: keep the function as written.
+        let errors = errors.into_compile_errors();
+        return quote!(#item #errors);
+    }
+    let expanded = expand::function(func, &config, mode);
+    let errors = errors.into_compile_errors();
+    quote!(#expanded #errors)
+}
+
+/// A second `#[timed]` on the same function would wrap the body twice.
+/// It is reported and removed.
+fn reject_second_attribute(func: &mut TimedFn, errors: &mut Errors) {
+    func.attrs.retain(|attr| {
+        let is_timed = attr
+            .path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "timed");
+        if is_timed {
+            errors.push(syn::Error::new_spanned(
+                attr,
+                "`#[timed]` is applied twice to this function: keep one",
+            ));
+        }
+        !is_timed
+    });
+}

@@ -1,0 +1,21 @@
+//! The `#[timed]` attribute of the [`timebox`](https://docs.rs/timebox) crate.
+//!
+//! Depend on `timebox` and use `timebox::timed`: the attribute is documented
+//! there, and its expansion calls into that crate's runtime.
+
+#![forbid(unsafe_code)]
+
+mod check;
+mod config;
+mod entry;
+mod expand;
+mod item;
+
+use proc_macro::TokenStream;
+
+/// Runs an `async fn`'s body as a timed, cancellable call that cannot leak.
+/// See `timebox::timed` for the keys and rules.
+#[proc_macro_attribute]
+pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::timed(args.into(), item.into()).into()
+}

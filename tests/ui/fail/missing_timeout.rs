@@ -1,0 +1,6 @@
+#[timebox::timed]
+async fn fetch() -> Result<(), timebox::Error> {
+    Ok(())
+}
+
+fn main() {}
