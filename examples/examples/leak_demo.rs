@@ -50,7 +50,11 @@ impl Settings {
                 "--every-ms" => settings.every = Duration::from_millis(number),
                 "--timeout-ms" => settings.timeout = Duration::from_millis(number),
                 "--work-ms" => settings.work = Duration::from_millis(number),
-                _ => return Err(format!("unknown flag {flag}; flags: --secs --every-ms --timeout-ms --work-ms")),
+                _ => {
+                    return Err(format!(
+                        "unknown flag {flag}; flags: --secs --every-ms --timeout-ms --work-ms"
+                    ));
+                }
             }
         }
         Ok(settings)
@@ -112,13 +116,21 @@ fn main() {
         let _ = timed_call(s).await;
     }));
 
-    println!("{:>6}  {:>24}  {:>24}", "time", "naive: tasks alive", "#[timed]: bodies alive");
+    println!(
+        "{:>6}  {:>24}  {:>24}",
+        "time", "naive: tasks alive", "#[timed]: bodies alive"
+    );
     let naive_tasks = || naive.metrics().num_alive_tasks();
     let start = std::time::Instant::now();
     while start.elapsed() < settings.traffic {
         std::thread::sleep(Duration::from_secs(1).min(settings.traffic));
         let secs = start.elapsed().as_secs_f64().round();
-        println!("{:>5}s  {:>24}  {:>24}", secs, naive_tasks(), timebox::live());
+        println!(
+            "{:>5}s  {:>24}  {:>24}",
+            secs,
+            naive_tasks(),
+            timebox::live()
+        );
     }
 
     // Traffic stops by itself; give in-flight callers their full budget.
