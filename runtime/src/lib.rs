@@ -49,6 +49,7 @@
 
 mod call;
 mod error;
+pub mod grpc_timeout;
 mod inline;
 mod registry;
 mod scope;
