@@ -48,6 +48,9 @@ const UNITS: [(char, u128); 6] = [
 /// ```
 pub fn format(budget: Duration) -> String {
     let nanos = budget.as_nanos();
+    if nanos == 0 {
+        return "0n".into();
+    }
     let exact = UNITS
         .iter()
         .find(|(_, len)| nanos % len == 0 && nanos / len <= MAX_VALUE);
