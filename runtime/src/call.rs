@@ -11,8 +11,10 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
+use crate::body::LiveBody;
 use crate::error::{Error, ErrorKind};
-use crate::registry::{LiveBody, Outcome, Site};
+use crate::registry::{Outcome, Site};
+use crate::scope::Budget;
 use crate::scope::Scope;
 
 /// What a `#[timed]` call is: where it comes from, how long it may take, and
@@ -81,11 +83,13 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let scope = Scope::open(spec.site, spec.timeout);
-    let task = body_task(spec.site.enter(), Arc::clone(&scope), spec.grace, body);
+    let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace);
+    let live = LiveBody::start(spec.site, Some(&scope));
+    let task = body_task(live, Arc::clone(&scope), spec.grace, body);
     let mut pending = PendingCall {
         handle: tokio::spawn(Arc::clone(&scope).enter(task)),
         scope,
+        budget,
         spec,
         armed: true,
     };
@@ -128,18 +132,25 @@ enum Waited<T> {
     Ended(ErrorKind),
 }
 
-/// A call whose caller is waiting. Dropping it while armed (the caller's
-/// future was dropped mid-wait) cancels the scope and aborts the task.
+/// A call whose caller is waiting. Dropping it closes the scope (its
+/// `timebox::spawn` children are aborted); dropping it while still armed
+/// means the caller's future was dropped mid-wait, which cancels the body.
 struct PendingCall<T> {
     handle: JoinHandle<Option<T>>,
     scope: Arc<Scope>,
+    budget: Budget,
     spec: Spec,
     armed: bool,
 }
 
 impl<T> PendingCall<T> {
     async fn wait(&mut self) -> Waited<T> {
-        let mut sleep = pin!(tokio::time::sleep_until(self.scope.budget.deadline));
+        let mut sleep = pin!(tokio::time::sleep_until(self.budget.deadline));
+        // Without grace a cancelled body ends its task at once, which the
+        // handle reports; with grace the task lives on, so the caller must
+        // see the cancellation itself.
+        let watch_token = !self.spec.grace.is_zero();
+        let mut cancelled = pin!(self.scope.cancelled());
         let handle = &mut self.handle;
         poll_fn(|cx| {
             // The handle is polled first: a value that is ready when the
@@ -153,6 +164,9 @@ impl<T> PendingCall<T> {
                         Err(_) => Waited::Ended(ErrorKind::Cancelled),
                     },
                 });
+            }
+            if watch_token && cancelled.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Waited::Ended(ErrorKind::Cancelled));
             }
             sleep
                 .as_mut()
@@ -181,18 +195,20 @@ impl<T> PendingCall<T> {
                     _ => Outcome::Cancelled,
                 });
                 self.stop();
-                Err(Error::new(kind, &self.scope.budget))
+                Err(Error::new(kind, &self.budget))
             }
         }
     }
 
     /// Ends the body: cancels its scope and, unless it has a grace period to
-    /// clean up in, aborts its task at once.
+    /// clean up in, aborts its task at once. A body that outlives this by
+    /// its grace and a second is reported as a zombie.
     fn stop(&self) {
         self.scope.cancel();
         if self.spec.grace.is_zero() {
             self.handle.abort();
         }
+        crate::zombie::watch(&self.scope);
     }
 }
 
@@ -203,5 +219,6 @@ impl<T> Drop for PendingCall<T> {
             self.spec.site.record(Outcome::Cancelled);
             self.stop();
         }
+        self.scope.close();
     }
 }

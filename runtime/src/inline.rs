@@ -7,22 +7,24 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::Poll;
 
+use crate::body::{LiveBody, OutcomeGuard};
 use crate::call::Spec;
 use crate::error::{Error, ErrorKind};
-use crate::registry::{Outcome, Site};
+use crate::registry::Outcome;
 use crate::scope::Scope;
 
 /// Inline mode: the body runs in the caller's task, in a new scope, until
 /// its value, its deadline or its cancellation.
 #[doc(hidden)]
 pub async fn run_inline<F: Future>(spec: Spec, body: F) -> Result<F::Output, Error> {
-    let scope = Scope::open(spec.site, spec.timeout);
-    let mut outcome = Unfinished(Some(spec.site));
+    let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace);
+    let _close = CloseOnDrop(&scope);
+    let mut outcome = OutcomeGuard::new(spec.site);
     let result = {
-        let _live = spec.site.enter();
+        let _live = LiveBody::start(spec.site, Some(&scope));
         let mut body = pin!(Arc::clone(&scope).enter(body));
         let mut cancelled = pin!(scope.cancelled());
-        let mut sleep = pin!(tokio::time::sleep_until(scope.budget.deadline));
+        let mut sleep = pin!(tokio::time::sleep_until(budget.deadline));
         poll_fn(|cx| {
             if let Poll::Ready(value) = body.as_mut().poll(cx) {
                 return Poll::Ready(Ok(value));
@@ -34,37 +36,20 @@ pub async fn run_inline<F: Future>(spec: Spec, body: F) -> Result<F::Output, Err
         })
         .await
     };
-    let result = result.map_err(|kind| {
-        scope.cancel();
-        Error::new(kind, &scope.budget)
-    });
-    outcome.set(match &result {
+    outcome.set(match result {
         Ok(_) => Outcome::Ok,
-        Err(err) if err.is_elapsed() => Outcome::Elapsed,
+        Err(ErrorKind::Elapsed) => Outcome::Elapsed,
         Err(_) => Outcome::Cancelled,
     });
-    result
+    result.map_err(|kind| Error::new(kind, &budget))
 }
 
-/// Records how an inline call ended. If it is dropped before `set` the call
-/// never finished: the body panicked (the panic is unwinding through us) or
-/// the caller dropped the call.
-struct Unfinished(Option<&'static Site>);
+/// Closes the scope when the inline call ends, however it ends: the body's
+/// `timebox::spawn` children do not outlive it.
+struct CloseOnDrop<'a>(&'a Scope);
 
-impl Unfinished {
-    fn set(&mut self, outcome: Outcome) {
-        if let Some(site) = self.0.take() {
-            site.record(outcome);
-        }
-    }
-}
-
-impl Drop for Unfinished {
+impl Drop for CloseOnDrop<'_> {
     fn drop(&mut self) {
-        self.set(if std::thread::panicking() {
-            Outcome::Panicked
-        } else {
-            Outcome::Cancelled
-        });
+        self.0.close();
     }
 }

@@ -47,18 +47,24 @@
 
 #![forbid(unsafe_code)]
 
+mod body;
 mod call;
 mod error;
 pub mod grpc_timeout;
 mod inline;
 mod registry;
+mod report;
 mod scope;
 mod snapshot;
+mod spawn;
+pub mod testing;
+mod zombie;
 
 pub use error::{Error, ErrorKind};
 pub use registry::live;
 pub use scope::{cancelled, deadline, is_cancelled, remaining, token};
 pub use snapshot::{SiteStats, Snapshot, snapshot};
+pub use spawn::spawn;
 
 /// Runs an `async fn`'s body as a timed, cancellable call that cannot leak.
 ///

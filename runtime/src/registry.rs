@@ -2,8 +2,10 @@
 //! past calls ended. Each `#[timed]` fn owns one static [`Site`]; the hot path
 //! touches only that site, and a site joins the global list once.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::{LazyLock, Mutex, RwLock};
 
 use tokio::time::Instant;
 
@@ -28,6 +30,7 @@ pub struct Site {
 #[derive(Debug)]
 pub(crate) struct Counts {
     pub(crate) live: AtomicU64,
+    pub(crate) zombies: AtomicU64,
     pub(crate) started: AtomicU64,
     pub(crate) ok: AtomicU64,
     pub(crate) elapsed: AtomicU64,
@@ -62,6 +65,7 @@ impl Site {
             registered: AtomicBool::new(false),
             counts: Counts {
                 live: AtomicU64::new(0),
+                zombies: AtomicU64::new(0),
                 started: AtomicU64::new(0),
                 ok: AtomicU64::new(0),
                 elapsed: AtomicU64::new(0),
@@ -77,16 +81,21 @@ impl Site {
         self.name
     }
 
-    /// Counts a new body as started and alive; the returned guard keeps it
-    /// counted as alive until it is dropped together with the body's future.
-    pub(crate) fn enter(&'static self) -> LiveBody {
+    /// Counts a new body as started and alive; returns the slot that
+    /// remembers when, to hand back to [`Site::end`].
+    pub(crate) fn start(&'static self) -> usize {
         if !self.registered.load(Relaxed) {
             self.register();
         }
         self.counts.started.fetch_add(1, Relaxed);
         self.counts.live.fetch_add(1, Relaxed);
-        let slot = lock(&self.starts).insert(Instant::now());
-        LiveBody { site: self, slot }
+        lock(&self.starts).insert(Instant::now())
+    }
+
+    /// The body started in `slot` is gone.
+    pub(crate) fn end(&self, slot: usize) {
+        lock(&self.starts).remove(slot);
+        self.counts.live.fetch_sub(1, Relaxed);
     }
 
     #[cold]
@@ -110,22 +119,6 @@ impl Site {
     /// When the oldest live body started.
     pub(crate) fn oldest_start(&self) -> Option<Instant> {
         lock(&self.starts).min()
-    }
-}
-
-/// Keeps one body counted in [`live`] for as long as it exists. It travels
-/// inside the body's future, so it is dropped exactly when the body is:
-/// on completion, abort, cancellation or runtime shutdown.
-#[derive(Debug)]
-pub(crate) struct LiveBody {
-    site: &'static Site,
-    slot: usize,
-}
-
-impl Drop for LiveBody {
-    fn drop(&mut self) {
-        lock(&self.site.starts).remove(self.slot);
-        self.site.counts.live.fetch_sub(1, Relaxed);
     }
 }
 
@@ -183,6 +176,32 @@ impl Slab {
     }
 }
 
+/// The site of the `timebox::spawn` call at `location`, made on first use.
+pub(crate) fn spawn_site(location: &'static Location<'static>) -> &'static Site {
+    type Key = (&'static str, u32, u32);
+    static SPAWN_SITES: LazyLock<RwLock<HashMap<Key, &'static Site>>> =
+        LazyLock::new(Default::default);
+    let key = (location.file(), location.line(), location.column());
+    let known = SPAWN_SITES
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&key)
+        .copied();
+    if let Some(site) = known {
+        return site;
+    }
+    let mut sites = SPAWN_SITES.write().unwrap_or_else(|p| p.into_inner());
+    sites.entry(key).or_insert_with(|| {
+        // One per call site in the program's source: bounded, kept for good.
+        Box::leak(Box::new(Site::new(
+            "timebox::spawn",
+            "",
+            location.file(),
+            location.line(),
+        )))
+    })
+}
+
 /// Every registered site, in registration order.
 pub(crate) fn sites() -> Vec<&'static Site> {
     lock(&SITES).clone()
@@ -222,20 +241,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_body_is_live_until_its_guard_drops() {
+    fn a_body_is_live_from_start_to_end() {
         static SITE: Site = Site::new("unit", module_path!(), file!(), line!());
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap();
-        let _enter = rt.enter();
-        let first = SITE.enter();
-        let second = SITE.enter();
+        let first = SITE.start();
+        let second = SITE.start();
         assert_eq!(SITE.counts.live.load(Relaxed), 2);
         assert!(SITE.oldest_start().is_some());
-        drop(first);
+        SITE.end(first);
         assert_eq!(SITE.counts.live.load(Relaxed), 1);
-        drop(second);
+        SITE.end(second);
         assert_eq!(SITE.counts.live.load(Relaxed), 0);
         assert_eq!(SITE.oldest_start(), None);
         assert_eq!(SITE.counts.started.load(Relaxed), 2);
@@ -243,6 +257,16 @@ mod tests {
             sites().iter().filter(|s| std::ptr::eq(**s, &SITE)).count(),
             1
         );
+    }
+
+    #[test]
+    fn each_spawn_location_has_one_site() {
+        let here = Location::caller();
+        let a = spawn_site(here);
+        let b = spawn_site(here);
+        assert!(std::ptr::eq(a, b));
+        assert_eq!((a.file, a.line), (here.file(), here.line()));
+        assert!(!std::ptr::eq(a, spawn_site(Location::caller())));
     }
 
     #[test]

@@ -55,7 +55,8 @@ pub struct SiteStats {
 }
 
 impl SiteStats {
-    fn read(site: &'static Site, now: Instant) -> Self {
+    pub(crate) fn read(site: &'static Site) -> Self {
+        let now = Instant::now();
         let c = &site.counts;
         SiteStats {
             name: site.name,
@@ -63,7 +64,7 @@ impl SiteStats {
             file: site.file,
             line: site.line,
             live: c.live.load(Relaxed),
-            zombies: 0,
+            zombies: c.zombies.load(Relaxed),
             started: c.started.load(Relaxed),
             ok: c.ok.load(Relaxed),
             elapsed: c.elapsed.load(Relaxed),
@@ -74,6 +75,11 @@ impl SiteStats {
                 .map(|start| now.saturating_duration_since(start)),
             key: std::ptr::from_ref(site) as usize,
         }
+    }
+
+    /// The same row with another live count (a tracker's share of it).
+    pub(crate) fn with_live(self, live: u64) -> Self {
+        SiteStats { live, ..self }
     }
 
     fn minus(&self, base: &SiteStats) -> SiteStats {
@@ -124,6 +130,12 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Rows sorted as the table shows them: largest `live` first.
+    pub(crate) fn from_rows(mut sites: Vec<SiteStats>) -> Self {
+        sites.sort_by_key(|s| std::cmp::Reverse((s.live, s.zombies, s.started)));
+        Snapshot { sites }
+    }
+
     /// The rows, largest `live` first.
     pub fn sites(&self) -> &[SiteStats] {
         &self.sites
@@ -161,13 +173,7 @@ impl Snapshot {
 /// # }
 /// ```
 pub fn snapshot() -> Snapshot {
-    let now = Instant::now();
-    let mut sites: Vec<SiteStats> = registry::sites()
-        .into_iter()
-        .map(|site| SiteStats::read(site, now))
-        .collect();
-    sites.sort_by_key(|s| std::cmp::Reverse((s.live, s.started)));
-    Snapshot { sites }
+    Snapshot::from_rows(registry::sites().into_iter().map(SiteStats::read).collect())
 }
 
 /// An aligned table in the spirit of `go tool pprof -top`.

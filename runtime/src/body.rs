@@ -1,0 +1,76 @@
+//! The life of one body (a timed call's body or a `timebox::spawn` child):
+//! counted as live from its start until its future is dropped, and its
+//! outcome recorded however it ends.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use crate::registry::{Outcome, Site};
+use crate::scope::{BODY_ENDED, BODY_ZOMBIE, Scope};
+
+/// Keeps one body counted in [`live`](crate::live) for as long as it exists.
+/// It travels inside the body's future, so it is dropped exactly when the
+/// body is: on completion, abort, cancellation or runtime shutdown.
+#[derive(Debug)]
+pub(crate) struct LiveBody {
+    site: &'static Site,
+    slot: usize,
+    scope: Option<Arc<Scope>>,
+}
+
+impl LiveBody {
+    /// A body of `site` starts now, running in `scope` if it has one.
+    pub(crate) fn start(site: &'static Site, scope: Option<&Arc<Scope>>) -> Self {
+        let slot = site.start();
+        if let Some(tracker) = scope.and_then(|s| s.tracker.as_ref()) {
+            tracker.started(site);
+        }
+        LiveBody {
+            site,
+            slot,
+            scope: scope.cloned(),
+        }
+    }
+}
+
+impl Drop for LiveBody {
+    fn drop(&mut self) {
+        if let Some(scope) = &self.scope {
+            if scope.body.swap(BODY_ENDED, Ordering::AcqRel) == BODY_ZOMBIE {
+                self.site.counts.zombies.fetch_sub(1, Ordering::Relaxed);
+            }
+            if let Some(tracker) = &scope.tracker {
+                tracker.ended(self.site);
+            }
+        }
+        self.site.end(self.slot);
+    }
+}
+
+/// Records how a body ran by its own code ended. Dropped before
+/// [`OutcomeGuard::set`], the body never finished: it panicked (the panic
+/// is unwinding through it) or it was dropped.
+#[derive(Debug)]
+pub(crate) struct OutcomeGuard(Option<&'static Site>);
+
+impl OutcomeGuard {
+    pub(crate) fn new(site: &'static Site) -> Self {
+        OutcomeGuard(Some(site))
+    }
+
+    pub(crate) fn set(&mut self, outcome: Outcome) {
+        if let Some(site) = self.0.take() {
+            site.record(outcome);
+        }
+    }
+}
+
+impl Drop for OutcomeGuard {
+    fn drop(&mut self) {
+        self.set(if std::thread::panicking() {
+            Outcome::Panicked
+        } else {
+            Outcome::Cancelled
+        });
+    }
+}

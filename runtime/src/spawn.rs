@@ -1,0 +1,82 @@
+//! `timebox::spawn`: `tokio::spawn` that joins the current scope. Inside a
+//! timed call the child is aborted when the call returns, whatever the
+//! outcome, so work a timed body starts cannot outlive it; everywhere it is
+//! counted per call site, like timed bodies.
+
+use std::future::Future;
+use std::panic::Location;
+use std::sync::Arc;
+
+use tokio::task::JoinHandle;
+
+use crate::body::{LiveBody, OutcomeGuard};
+use crate::registry::{self, Outcome, Site};
+use crate::scope::Scope;
+
+/// Spawns a task that belongs to the current timed call: a drop-in for
+/// [`tokio::spawn`].
+///
+/// Inside a timed call the child runs in a scope of its own with the call's
+/// deadline and a child of its token ([`remaining`](crate::remaining),
+/// [`cancelled`](crate::cancelled) work in it), and it is aborted when the
+/// call returns: on its value, its timeout, its cancellation, a panic, or the
+/// caller going away. Outside a timed call it is an ordinary task. Either
+/// way it is counted in [`live`](crate::live) and in
+/// [`snapshot`](crate::snapshot) under the file and line of this call.
+///
+/// A plain `tokio::spawn` inside a timed body escapes all of this: the task
+/// outlives the call and nobody counts it. That is the leak this crate
+/// exists to prevent; use `timebox::spawn` instead.
+///
+/// ```
+/// use std::time::Duration;
+/// use timebox::timed;
+///
+/// #[timed(ms = 50)]
+/// async fn fan_out() -> Result<(), timebox::Error> {
+///     // A helper that would run forever: it ends when `fan_out` returns.
+///     timebox::spawn(async {
+///         loop {
+///             tokio::time::sleep(Duration::from_millis(10)).await;
+///         }
+///     });
+///     Ok(())
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// fan_out().await.unwrap();
+/// tokio::task::yield_now().await; // the runtime drops the aborted child
+/// assert_eq!(timebox::live(), 0);
+/// # }
+/// ```
+///
+/// # Panics
+///
+/// Like `tokio::spawn`, when called outside a Tokio runtime.
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let site = registry::spawn_site(Location::caller());
+    match Scope::current() {
+        Some(parent) => {
+            let scope = Scope::child(&parent, site);
+            let live = LiveBody::start(site, Some(&scope));
+            let task = tokio::spawn(Arc::clone(&scope).enter(child(site, live, future)));
+            parent.adopt(task.abort_handle(), scope);
+            task
+        }
+        None => tokio::spawn(child(site, LiveBody::start(site, None), future)),
+    }
+}
+
+/// The child's future: counted live until dropped, its outcome recorded.
+async fn child<F: Future>(site: &'static Site, _live: LiveBody, future: F) -> F::Output {
+    let mut outcome = OutcomeGuard::new(site);
+    let output = future.await;
+    outcome.set(Outcome::Ok);
+    output
+}

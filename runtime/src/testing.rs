@@ -1,0 +1,184 @@
+//! Leak assertions for tests: run a future in a tracking scope, then wait
+//! (bounded, with backoff) until every timed body and `timebox::spawn` child
+//! started in it, however deep, has ended. The scope decides what counts,
+//! not a global number, so tests running in parallel do not disturb it.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::registry::Site;
+use crate::scope::Scope;
+use crate::snapshot::{SiteStats, Snapshot};
+
+/// The bodies alive in one tracking scope, per site.
+#[derive(Debug, Default)]
+pub(crate) struct Tracker {
+    alive: Mutex<Vec<(&'static Site, u64)>>,
+}
+
+impl Tracker {
+    pub(crate) fn started(&self, site: &'static Site) {
+        let mut alive = self.lock();
+        match alive.iter_mut().find(|(s, _)| std::ptr::eq(*s, site)) {
+            Some((_, n)) => *n += 1,
+            None => alive.push((site, 1)),
+        }
+    }
+
+    pub(crate) fn ended(&self, site: &'static Site) {
+        let mut alive = self.lock();
+        if let Some((_, n)) = alive.iter_mut().find(|(s, _)| std::ptr::eq(*s, site)) {
+            *n = n.saturating_sub(1);
+        }
+    }
+
+    fn total(&self) -> u64 {
+        self.lock().iter().map(|(_, n)| n).sum()
+    }
+
+    /// The sites with bodies still alive, as snapshot rows.
+    fn report(&self) -> Snapshot {
+        let alive = self.lock().clone();
+        Snapshot::from_rows(
+            alive
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(site, n)| SiteStats::read(site).with_live(n))
+                .collect(),
+        )
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(&'static Site, u64)>> {
+        self.alive
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The site of the tracking scope itself (it has no body to count).
+static TRACKING: Site = Site::new("assert_no_leaks", module_path!(), file!(), line!());
+
+/// Runs `fut`, then asserts that every timed body and `timebox::spawn` child
+/// started while it ran has ended, waiting up to one second for cancelled
+/// ones to be dropped. Returns `fut`'s output.
+///
+/// Tracking follows the scope: calls started inside `fut`, and inside those
+/// calls, however deep, are attributed to it; tests running in parallel in
+/// the same process are not. A plain `tokio::spawn` escapes tracking (it
+/// does not carry the scope): use [`timebox::spawn`](crate::spawn).
+///
+/// # Panics
+///
+/// With the sites still alive and their file:line when something outlived
+/// the wait. If `fut` itself panics, that panic propagates unchanged and no
+/// leak check runs.
+///
+/// ```
+/// use timebox::{testing::assert_no_leaks, timed};
+///
+/// #[timed(ms = 20)]
+/// async fn stalled() -> Result<(), timebox::Error> {
+///     std::future::pending::<()>().await;
+///     Ok(())
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// assert_no_leaks(async {
+///     assert!(stalled().await.is_err());
+/// })
+/// .await;
+/// # }
+/// ```
+pub async fn assert_no_leaks<F: Future>(fut: F) -> F::Output {
+    LeakCheck::new().run(fut).await
+}
+
+/// [`assert_no_leaks`] with settings.
+///
+/// ```
+/// use std::time::Duration;
+/// use timebox::testing::LeakCheck;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let answer = LeakCheck::new()
+///     .wait(Duration::from_secs(3))
+///     .run(async { 42 })
+///     .await;
+/// assert_eq!(answer, 42);
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct LeakCheck {
+    wait: Duration,
+}
+
+impl Default for LeakCheck {
+    fn default() -> Self {
+        LeakCheck {
+            wait: Duration::from_secs(1),
+        }
+    }
+}
+
+impl LeakCheck {
+    /// The default check: waits up to one second.
+    ///
+    /// ```
+    /// let check = timebox::testing::LeakCheck::new();
+    /// # drop(check);
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How long to wait, in all, for bodies to end before failing.
+    ///
+    /// ```
+    /// let patient = timebox::testing::LeakCheck::new().wait(std::time::Duration::from_secs(5));
+    /// # drop(patient);
+    /// ```
+    pub fn wait(self, wait: Duration) -> Self {
+        LeakCheck { wait }
+    }
+
+    /// Runs `fut` in a tracking scope, then checks as [`assert_no_leaks`]
+    /// does.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// timebox::testing::LeakCheck::new().run(async {}).await;
+    /// # }
+    /// ```
+    pub async fn run<F: Future>(self, fut: F) -> F::Output {
+        let tracker = Arc::new(Tracker::default());
+        let scope = Scope::tracking(&TRACKING, Arc::clone(&tracker));
+        let output = scope.enter(fut).await;
+        self.settle(&tracker).await;
+        output
+    }
+
+    async fn settle(&self, tracker: &Tracker) {
+        let start = std::time::Instant::now();
+        let mut pause = Duration::from_micros(50);
+        while tracker.total() > 0 {
+            if start.elapsed() >= self.wait {
+                if std::thread::panicking() {
+                    return;
+                }
+                panic!(
+                    "assert_no_leaks: {} bodies still alive {:?} after the future returned:\n{}",
+                    tracker.total(),
+                    self.wait,
+                    tracker.report()
+                );
+            }
+            tokio::task::yield_now().await;
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+}
