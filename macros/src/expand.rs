@@ -71,8 +71,9 @@ pub(crate) fn function(func: TimedFn, config: &Config, mode: Mode) -> TokenStrea
 
     let mut block = TokenStream::new();
     brace.surround(&mut block, |tokens| body.to_tokens(tokens));
+    let capture = crate::capture::all_arguments(&sig.inputs);
     let async_span = sig.asyncness.map_or_else(Span::call_site, |a| a.span());
-    let body = quote_spanned!(async_span=> async move #block);
+    let body = quote_spanned!(async_span=> async move { #capture #block });
 
     let helper = match mode {
         Mode::Spawn => quote_spanned!(async_span=> run),

@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+mod capture;
 mod check;
 mod config;
 mod entry;
