@@ -84,9 +84,11 @@ where
 /// machines are small and loaded.
 pub const SETTLE: Duration = Duration::from_secs(5);
 
-/// Waits until no timed body is alive, or panics after [`SETTLE`]. An
-/// aborted task is dropped by the scheduler shortly after the abort, not
-/// during it, so tests wait for it rather than sample at once.
+/// Waits until no timed body is alive, or panics after [`SETTLE`] of real
+/// time. An aborted task is dropped by the scheduler shortly after the
+/// abort, not during it, so tests wait for it rather than sample at once.
+/// The wait sleeps on the runtime's clock, so a paused clock advances to
+/// the timers that end bodies (grace periods).
 pub async fn settle() {
     let start = std::time::Instant::now();
     let mut pause = Duration::from_micros(100);
@@ -97,7 +99,7 @@ pub async fn settle() {
             timebox::live()
         );
         tokio::task::yield_now().await;
-        std::thread::sleep(pause);
+        tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(20));
     }
 }
