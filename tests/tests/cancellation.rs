@@ -398,3 +398,55 @@ fn cancelling_the_token_from_outside_cancels_the_call() {
         assert_eq!(err.kind(), ErrorKind::Cancelled);
     });
 }
+
+// ---- zombies -------------------------------------------------------------
+
+#[timed(ms = 50, name = "blocker")]
+async fn blocks_the_thread() -> Result<(), timebox::Error> {
+    // Blocking code cannot be preempted: the task cannot be dropped until
+    // this returns.
+    std::thread::sleep(Duration::from_millis(2500));
+    Ok(())
+}
+
+fn blocker_row() -> Option<timebox::SiteStats> {
+    timebox::snapshot()
+        .sites()
+        .iter()
+        .find(|s| s.name == "blocker")
+        .cloned()
+}
+
+#[test]
+fn a_body_that_blocks_is_a_zombie_until_it_ends() {
+    let _serial = timebox_tests::serial();
+    let rt = Flavor::MultiThread2.runtime();
+    rt.block_on(async {
+        let start = std::time::Instant::now();
+        let err = blocks_the_thread().await.unwrap_err();
+        // The caller is not held up by the blocked worker.
+        assert_eq!(err.kind(), ErrorKind::Elapsed);
+        assert!(
+            start.elapsed() < Duration::from_millis(1000),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(
+            blocker_row().map(|r| r.zombies),
+            Some(0),
+            "not yet: it has 1 s of slack"
+        );
+
+        // Cancelled at ~50 ms, no grace: a zombie from ~1.05 s on.
+        tokio::time::sleep_until(tokio::time::Instant::from_std(
+            start + Duration::from_millis(1600),
+        ))
+        .await;
+        let row = blocker_row().expect("the site is registered");
+        assert_eq!((row.live, row.zombies), (1, 1), "{row:?}");
+
+        settle().await;
+        let row = blocker_row().expect("the site is registered");
+        assert_eq!((row.live, row.zombies), (0, 0), "un-reported once it ended");
+    });
+}
