@@ -1,1 +1,9 @@
 //! Example programs of timebox: see `examples/`.
+//!
+//! The library holds what an example shares with the test suite, so that the
+//! test drives the very code the example shows: [`http`], the loopback HTTP
+//! server and client of `cargo run --example http`.
+
+#![forbid(unsafe_code)]
+
+pub mod http;

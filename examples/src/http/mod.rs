@@ -1,0 +1,32 @@
+//! A real web request under a deadline, over loopback: a hyper 1 server with
+//! a fast, a slow and a stalled endpoint, and a client whose `#[timed]` calls
+//! carry their remaining budget to the server in a `grpc-timeout` header.
+//!
+//! - [`Server`] answers `/fast` at once, `/slow?ms=N` after N ms, and never
+//!   answers `/hang`. Each handler runs under
+//!   `#[timed(duration = min(header budget, ceiling))]`, so the server stops
+//!   working on a request whose caller has given up, and counts its handlers
+//!   in flight with a drop guard.
+//! - [`Client`] calls an [`Endpoint`] through a `#[timed]` function that puts
+//!   [`timebox::remaining`] into the request's `grpc-timeout` header.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use timebox_examples::http::{Client, Endpoint, Outcome, Server, Settings};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let server = Server::start(Settings::default()).await?;
+//! let client = Client::new(server.addr());
+//! let outcome = client.call(Endpoint::Hang, Duration::from_millis(300)).await;
+//! assert_eq!(outcome, Outcome::TimedOut);
+//! server.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod client;
+mod server;
+
+pub use client::{CallError, Client, Endpoint, Outcome, Reply, live_calls};
+pub use server::{Server, ServerStats, Settings, live_handlers};
