@@ -38,6 +38,7 @@ impl Drop for LiveBody {
         if let Some(scope) = &self.scope {
             if scope.body.swap(BODY_ENDED, Ordering::AcqRel) == BODY_ZOMBIE {
                 self.site.counts.zombies.fetch_sub(1, Ordering::Relaxed);
+                crate::report::zombie_ended(self.site);
             }
             if let Some(tracker) = &scope.tracker {
                 tracker.ended(self.site);

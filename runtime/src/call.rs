@@ -85,6 +85,7 @@ where
 {
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace);
     let live = LiveBody::start(spec.site, Some(&scope));
+    let body = crate::report::instrument(spec.site, &budget, body);
     let task = body_task(live, Arc::clone(&scope), spec.grace, body);
     let mut pending = PendingCall {
         handle: tokio::spawn(Arc::clone(&scope).enter(task)),
@@ -195,7 +196,9 @@ impl<T> PendingCall<T> {
                     _ => Outcome::Cancelled,
                 });
                 self.stop();
-                Err(Error::new(kind, &self.budget))
+                let err = Error::new(kind, &self.budget);
+                crate::report::no_value(site, &err);
+                Err(err)
             }
         }
     }

@@ -17,11 +17,13 @@ use crate::scope::Scope;
 /// its value, its deadline or its cancellation.
 #[doc(hidden)]
 pub async fn run_inline<F: Future>(spec: Spec, body: F) -> Result<F::Output, Error> {
+    spec.site.mark_inline();
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace);
     let _close = CloseOnDrop(&scope);
     let mut outcome = OutcomeGuard::new(spec.site);
     let result = {
         let _live = LiveBody::start(spec.site, Some(&scope));
+        let body = crate::report::instrument(spec.site, &budget, body);
         let mut body = pin!(Arc::clone(&scope).enter(body));
         let mut cancelled = pin!(scope.cancelled());
         let mut sleep = pin!(tokio::time::sleep_until(budget.deadline));
@@ -41,7 +43,11 @@ pub async fn run_inline<F: Future>(spec: Spec, body: F) -> Result<F::Output, Err
         Err(ErrorKind::Elapsed) => Outcome::Elapsed,
         Err(_) => Outcome::Cancelled,
     });
-    result.map_err(|kind| Error::new(kind, &budget))
+    result.map_err(|kind| {
+        let err = Error::new(kind, &budget);
+        crate::report::no_value(spec.site, &err);
+        err
+    })
 }
 
 /// Closes the scope when the inline call ends, however it ends: the body's

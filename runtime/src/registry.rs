@@ -21,6 +21,8 @@ pub struct Site {
     pub(crate) file: &'static str,
     pub(crate) line: u32,
     registered: AtomicBool,
+    /// Set once a body of this site ran inline: its bodies are not tasks.
+    inline: AtomicBool,
     pub(crate) counts: Counts,
     /// Start times of the live bodies, for the age of the oldest.
     starts: Mutex<Slab>,
@@ -63,6 +65,7 @@ impl Site {
             file,
             line,
             registered: AtomicBool::new(false),
+            inline: AtomicBool::new(false),
             counts: Counts {
                 live: AtomicU64::new(0),
                 zombies: AtomicU64::new(0),
@@ -89,13 +92,27 @@ impl Site {
         }
         self.counts.started.fetch_add(1, Relaxed);
         self.counts.live.fetch_add(1, Relaxed);
+        crate::report::body_started(self);
         lock(&self.starts).insert(Instant::now())
     }
 
+    /// Notes that this site's bodies run in their caller's task.
+    pub(crate) fn mark_inline(&self) {
+        if !self.inline.load(Relaxed) {
+            self.inline.store(true, Relaxed);
+        }
+    }
+
+    /// Whether this site's bodies are tasks of their own.
+    pub(crate) fn runs_as_task(&self) -> bool {
+        !self.inline.load(Relaxed)
+    }
+
     /// The body started in `slot` is gone.
-    pub(crate) fn end(&self, slot: usize) {
+    pub(crate) fn end(&'static self, slot: usize) {
         lock(&self.starts).remove(slot);
         self.counts.live.fetch_sub(1, Relaxed);
+        crate::report::body_ended(self);
     }
 
     #[cold]
@@ -106,7 +123,8 @@ impl Site {
         }
     }
 
-    pub(crate) fn record(&self, outcome: Outcome) {
+    pub(crate) fn record(&'static self, outcome: Outcome) {
+        crate::report::outcome(self, outcome);
         let counter = match outcome {
             Outcome::Ok => &self.counts.ok,
             Outcome::Elapsed => &self.counts.elapsed,

@@ -52,6 +52,7 @@ pub struct SiteStats {
     /// Age of the oldest live body.
     pub oldest: Option<Duration>,
     key: usize,
+    task: bool,
 }
 
 impl SiteStats {
@@ -74,6 +75,7 @@ impl SiteStats {
                 .oldest_start()
                 .map(|start| now.saturating_duration_since(start)),
             key: std::ptr::from_ref(site) as usize,
+            task: site.runs_as_task(),
         }
     }
 
@@ -127,13 +129,17 @@ impl SiteStats {
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     sites: Vec<SiteStats>,
+    untracked: Option<u64>,
 }
 
 impl Snapshot {
     /// Rows sorted as the table shows them: largest `live` first.
     pub(crate) fn from_rows(mut sites: Vec<SiteStats>) -> Self {
         sites.sort_by_key(|s| std::cmp::Reverse((s.live, s.zombies, s.started)));
-        Snapshot { sites }
+        Snapshot {
+            sites,
+            untracked: None,
+        }
     }
 
     /// The rows, largest `live` first.
@@ -144,6 +150,51 @@ impl Snapshot {
     /// Bodies alive at this snapshot, over all sites.
     pub fn live(&self) -> u64 {
         self.sites.iter().map(|s| s.live).sum()
+    }
+
+    /// Every site added up, as one row named `total`.
+    ///
+    /// ```
+    /// let total = timebox::snapshot().total();
+    /// assert_eq!(total.name, "total");
+    /// assert_eq!(total.live, timebox::live() as u64);
+    /// ```
+    pub fn total(&self) -> SiteStats {
+        let sum = |f: fn(&SiteStats) -> u64| self.sites.iter().map(f).sum();
+        SiteStats {
+            name: "total",
+            module: "",
+            file: "",
+            line: 0,
+            live: sum(|s| s.live),
+            zombies: sum(|s| s.zombies),
+            started: sum(|s| s.started),
+            ok: sum(|s| s.ok),
+            elapsed: sum(|s| s.elapsed),
+            cancelled: sum(|s| s.cancelled),
+            panicked: sum(|s| s.panicked),
+            oldest: self.sites.iter().filter_map(|s| s.oldest).max(),
+            key: 0,
+            task: false,
+        }
+    }
+
+    /// Tasks alive in the Tokio runtime this snapshot was taken in that
+    /// timebox does not track: callers, servers, and anything started with a
+    /// plain `tokio::spawn`, so that a leak there shows at least as a
+    /// growing number. `None` outside a runtime. With several runtimes in one
+    /// process it is an estimate: timebox counts bodies process-wide.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let leaked = tokio::spawn(std::future::pending::<()>());
+    /// assert!(timebox::snapshot().untracked() >= Some(1));
+    /// # leaked.abort();
+    /// # }
+    /// ```
+    pub fn untracked(&self) -> Option<u64> {
+        self.untracked
     }
 
     /// What happened since `base`: counters are differences, `live`,
@@ -159,7 +210,10 @@ impl Snapshot {
             })
             .filter(|row| !row.is_quiet())
             .collect();
-        Snapshot { sites }
+        Snapshot {
+            sites,
+            untracked: self.untracked,
+        }
     }
 }
 
@@ -173,7 +227,19 @@ impl Snapshot {
 /// # }
 /// ```
 pub fn snapshot() -> Snapshot {
-    Snapshot::from_rows(registry::sites().into_iter().map(SiteStats::read).collect())
+    let mut snapshot =
+        Snapshot::from_rows(registry::sites().into_iter().map(SiteStats::read).collect());
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let alive = runtime.metrics().num_alive_tasks() as u64;
+        let tracked: u64 = snapshot
+            .sites
+            .iter()
+            .filter(|s| s.task)
+            .map(|s| s.live)
+            .sum();
+        snapshot.untracked = Some(alive.saturating_sub(tracked));
+    }
+    snapshot
 }
 
 /// An aligned table in the spirit of `go tool pprof -top`.
@@ -228,21 +294,18 @@ mod tests {
             panicked: 0,
             oldest: None,
             key,
+            task: true,
         }
     }
 
     #[test]
     fn since_subtracts_counters_and_keeps_live() {
-        let base = Snapshot {
-            sites: vec![row("a", 1, 5, 10, 5), row("b", 2, 0, 3, 3)],
-        };
-        let now = Snapshot {
-            sites: vec![
-                row("a", 1, 9, 20, 11),
-                row("b", 2, 0, 3, 3),
-                row("c", 3, 1, 1, 0),
-            ],
-        };
+        let base = Snapshot::from_rows(vec![row("a", 1, 5, 10, 5), row("b", 2, 0, 3, 3)]);
+        let now = Snapshot::from_rows(vec![
+            row("a", 1, 9, 20, 11),
+            row("b", 2, 0, 3, 3),
+            row("c", 3, 1, 1, 0),
+        ]);
         let diff = now.since(&base);
         let names: Vec<_> = diff.sites().iter().map(|s| s.name).collect();
         assert_eq!(names, ["a", "c"], "the quiet site `b` drops out");
@@ -259,9 +322,7 @@ mod tests {
 
     #[test]
     fn display_is_an_aligned_table() {
-        let snap = Snapshot {
-            sites: vec![row("fetch", 1, 12, 40, 28)],
-        };
+        let snap = Snapshot::from_rows(vec![row("fetch", 1, 12, 40, 28)]);
         let text = snap.to_string();
         let lines: Vec<_> = text.lines().collect();
         assert_eq!(lines.len(), 2);
