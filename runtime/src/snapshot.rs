@@ -271,6 +271,12 @@ impl fmt::Display for Snapshot {
                 s.line
             )?;
         }
+        if let Some(untracked) = self.untracked {
+            writeln!(
+                f,
+                "{untracked:>7} untracked tasks (plain tokio::spawn, callers, servers)"
+            )?;
+        }
         Ok(())
     }
 }
