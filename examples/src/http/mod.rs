@@ -10,7 +10,7 @@
 //! - [`Client`] calls an [`Endpoint`] through a `#[timed]` function that puts
 //!   [`timebox::remaining`] into the request's `grpc-timeout` header.
 //!
-//! ```no_run
+//! ```
 //! use std::time::Duration;
 //! use timebox_examples::http::{Client, Endpoint, Outcome, Server, Settings};
 //!
@@ -18,8 +18,13 @@
 //! # async fn main() -> std::io::Result<()> {
 //! let server = Server::start(Settings::default()).await?;
 //! let client = Client::new(server.addr());
-//! let outcome = client.call(Endpoint::Hang, Duration::from_millis(300)).await;
-//! assert_eq!(outcome, Outcome::TimedOut);
+//! let budget = Duration::from_millis(300);
+//! assert_eq!(client.call(Endpoint::Fast, budget).await, Outcome::Ok);
+//! // `/hang` never answers: the call gives up at its deadline (or the
+//! // server, sent the same budget, runs out in the same instant and says 504).
+//! let stalled = client.call(Endpoint::Hang, budget).await;
+//! assert!(matches!(stalled, Outcome::TimedOut | Outcome::ServerTimedOut));
+//! assert_eq!(server.stats().with_budget, 2);
 //! server.shutdown().await;
 //! # Ok(())
 //! # }
