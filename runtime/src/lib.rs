@@ -116,6 +116,6 @@ pub use timebox_macros::timed;
 pub mod __private {
     pub use crate::call::{Spec, TimedResult, finish, run};
     pub use crate::inline::run_inline;
-    pub use crate::registry::Site;
+    pub use crate::registry::{Site, registry_roundtrip};
     pub use core::time::Duration;
 }
