@@ -3,10 +3,12 @@
 //! outcome recorded however it ends.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
-use crate::registry::{Outcome, Site};
-use crate::scope::{BODY_ENDED, BODY_ZOMBIE, Scope};
+use tokio::time::Instant;
+
+use crate::registry::{BodyRef, Outcome, Site};
+use crate::scope::Scope;
+use crate::testing::Tracker;
 
 /// Keeps one body counted in [`live`](crate::live) for as long as it exists.
 /// It travels inside the body's future, so it is dropped exactly when the
@@ -14,37 +16,35 @@ use crate::scope::{BODY_ENDED, BODY_ZOMBIE, Scope};
 #[derive(Debug)]
 pub(crate) struct LiveBody {
     site: &'static Site,
-    slot: usize,
-    scope: Option<Arc<Scope>>,
+    body: BodyRef,
+    tracker: Option<Arc<Tracker>>,
 }
 
 impl LiveBody {
-    /// A body of `site` starts now, running in `scope` if it has one.
-    pub(crate) fn start(site: &'static Site, scope: Option<&Arc<Scope>>) -> Self {
-        let slot = site.start();
-        if let Some(tracker) = scope.and_then(|s| s.tracker.as_ref()) {
+    /// A body of `site` starts `now`, running in `scope` if it has one.
+    pub(crate) fn start(site: &'static Site, scope: Option<&Scope>, now: Instant) -> Self {
+        let body = site.start(now);
+        let tracker = scope.and_then(|s| s.tracker.clone());
+        if let Some(scope) = scope {
+            let _ = scope.body.set(body);
+        }
+        if let Some(tracker) = &tracker {
             tracker.started(site);
         }
         LiveBody {
             site,
-            slot,
-            scope: scope.cloned(),
+            body,
+            tracker,
         }
     }
 }
 
 impl Drop for LiveBody {
     fn drop(&mut self) {
-        if let Some(scope) = &self.scope {
-            if scope.body.swap(BODY_ENDED, Ordering::AcqRel) == BODY_ZOMBIE {
-                self.site.counts.zombies.fetch_sub(1, Ordering::Relaxed);
-                crate::report::zombie_ended(self.site);
-            }
-            if let Some(tracker) = &scope.tracker {
-                tracker.ended(self.site);
-            }
+        if let Some(tracker) = &self.tracker {
+            tracker.ended(self.site);
         }
-        self.site.end(self.slot);
+        self.site.end(self.body);
     }
 }
 

@@ -4,12 +4,14 @@
 
 use std::future::{Future, poll_fn};
 use std::panic::resume_unwind;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
+use tokio::time::{Instant, Sleep};
+use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use crate::body::LiveBody;
 use crate::error::{Error, ErrorKind};
@@ -83,8 +85,9 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace);
-    let live = LiveBody::start(spec.site, Some(&scope));
+    let now = Instant::now();
+    let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
+    let live = LiveBody::start(spec.site, Some(&scope), now);
     let body = crate::report::instrument(spec.site, &budget, body);
     let task = body_task(live, Arc::clone(&scope), spec.grace, body);
     let mut pending = PendingCall {
@@ -98,9 +101,9 @@ where
     pending.finish(outcome)
 }
 
-/// The spawned future: the body raced against the scope's token. It owns
-/// the live-count guard, so the body counts as live until this is dropped,
-/// even if that happens before its first poll.
+/// The spawned future: the body, watched for cancellation. It owns the
+/// live-count guard, so the body counts as live until this is dropped, even
+/// if that happens before its first poll. `None` means cancelled.
 async fn body_task<F: Future>(
     _live: LiveBody,
     scope: Arc<Scope>,
@@ -109,12 +112,14 @@ async fn body_task<F: Future>(
 ) -> Option<F::Output> {
     let mut body = pin!(body);
     let value = {
-        let mut cancelled = pin!(scope.cancelled());
+        let mut watch = Watch::new(&scope);
         poll_fn(|cx| {
-            if let Poll::Ready(value) = body.as_mut().poll(cx) {
-                return Poll::Ready(Some(value));
+            if !scope.is_cancelled() {
+                if let Poll::Ready(value) = body.as_mut().poll(cx) {
+                    return Poll::Ready(Some(value));
+                }
             }
-            cancelled.as_mut().poll(cx).map(|()| None)
+            watch.poll(cx).map(|()| None)
         })
         .await
     };
@@ -124,6 +129,56 @@ async fn body_task<F: Future>(
         let _ = tokio::time::timeout(grace, body).await;
     }
     value
+}
+
+/// Waits for a scope's cancellation on behalf of the task running its body:
+/// the scope wakes it when cancelled; a token handed out (which anyone may
+/// cancel directly) is watched too, from the moment it exists.
+pub(crate) struct Watch<'a> {
+    scope: &'a Scope,
+    registered: Option<Waker>,
+    token: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+}
+
+impl<'a> Watch<'a> {
+    pub(crate) fn new(scope: &'a Scope) -> Self {
+        Watch {
+            scope,
+            registered: None,
+            token: None,
+        }
+    }
+
+    /// Ready once the scope is cancelled.
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let fresh = self
+            .registered
+            .as_ref()
+            .is_none_or(|w| !w.will_wake(cx.waker()));
+        let cancelled = if fresh {
+            self.registered = Some(cx.waker().clone());
+            self.scope.watch(cx.waker())
+        } else {
+            self.scope.is_cancelled()
+        };
+        if cancelled {
+            // Seen through the scope's token maybe: make it the scope's own,
+            // so calls nested in it end too. (Idempotent.)
+            self.scope.cancel();
+            return Poll::Ready(());
+        }
+        if self.token.is_none() && self.scope.has_token() {
+            self.token = Some(Box::pin(self.scope.token().cancelled_owned()));
+        }
+        if let Some(token) = &mut self.token {
+            if token.as_mut().poll(cx).is_ready() {
+                // Cancelled by hand: cancel the scope, and so what it holds.
+                self.scope.cancel();
+                return Poll::Ready(());
+            }
+        }
+        Poll::Pending
+    }
 }
 
 /// How the wait for the body ended.
@@ -146,17 +201,21 @@ struct PendingCall<T> {
 
 impl<T> PendingCall<T> {
     async fn wait(&mut self) -> Waited<T> {
-        let mut sleep = pin!(tokio::time::sleep_until(self.budget.deadline));
-        // Without grace a cancelled body ends its task at once, which the
-        // handle reports; with grace the task lives on, so the caller must
-        // see the cancellation itself.
-        let watch_token = !self.spec.grace.is_zero();
-        let mut cancelled = pin!(self.scope.cancelled());
+        // No timer until it is needed: a body that is done by the caller's
+        // second poll never registers one.
+        let mut sleep = pin!(None::<Sleep>);
+        let mut polls = 0_u32;
+        // Without grace a cancelled body ends its task, which the handle
+        // reports; with grace the task lives on, so the caller watches the
+        // token itself.
+        let mut token =
+            (!self.spec.grace.is_zero()).then(|| Box::pin(self.scope.token().cancelled_owned()));
+        let deadline = self.budget.deadline;
         let handle = &mut self.handle;
         poll_fn(|cx| {
             // The handle is polled first: a value that is ready when the
             // deadline is seen wins the tie.
-            if let Poll::Ready(joined) = std::pin::Pin::new(&mut *handle).poll(cx) {
+            if let Poll::Ready(joined) = Pin::new(&mut *handle).poll(cx) {
                 return Poll::Ready(match joined {
                     Ok(Some(value)) => Waited::Value(value),
                     Ok(None) => Waited::Ended(ErrorKind::Cancelled),
@@ -166,13 +225,25 @@ impl<T> PendingCall<T> {
                     },
                 });
             }
-            if watch_token && cancelled.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Waited::Ended(ErrorKind::Cancelled));
+            if let Some(token) = &mut token {
+                if token.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Waited::Ended(ErrorKind::Cancelled));
+                }
             }
-            sleep
-                .as_mut()
-                .poll(cx)
-                .map(|()| Waited::Ended(ErrorKind::Elapsed))
+            polls += 1;
+            if polls == 1 {
+                // Let the freshly spawned task run once before arming a
+                // timer: trivial bodies finish in that turn.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            if sleep.is_none() {
+                sleep.set(Some(tokio::time::sleep_until(deadline)));
+            }
+            match sleep.as_mut().as_pin_mut() {
+                Some(sleep) => sleep.poll(cx).map(|()| Waited::Ended(ErrorKind::Elapsed)),
+                None => Poll::Pending,
+            }
         })
         .await
     }
@@ -211,7 +282,9 @@ impl<T> PendingCall<T> {
         if self.spec.grace.is_zero() {
             self.handle.abort();
         }
-        crate::zombie::watch(&self.scope);
+        if !self.handle.is_finished() {
+            self.scope.body_cancelled();
+        }
     }
 }
 

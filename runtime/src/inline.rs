@@ -7,8 +7,10 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::Poll;
 
+use tokio::time::{Instant, Sleep};
+
 use crate::body::{LiveBody, OutcomeGuard};
-use crate::call::Spec;
+use crate::call::{Spec, Watch};
 use crate::error::{Error, ErrorKind};
 use crate::registry::Outcome;
 use crate::scope::Scope;
@@ -18,23 +20,33 @@ use crate::scope::Scope;
 #[doc(hidden)]
 pub async fn run_inline<F: Future>(spec: Spec, body: F) -> Result<F::Output, Error> {
     spec.site.mark_inline();
-    let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace);
+    let now = Instant::now();
+    let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
     let _close = CloseOnDrop(&scope);
     let mut outcome = OutcomeGuard::new(spec.site);
     let result = {
-        let _live = LiveBody::start(spec.site, Some(&scope));
+        let _live = LiveBody::start(spec.site, Some(&scope), now);
         let body = crate::report::instrument(spec.site, &budget, body);
         let mut body = pin!(Arc::clone(&scope).enter(body));
-        let mut cancelled = pin!(scope.cancelled());
-        let mut sleep = pin!(tokio::time::sleep_until(budget.deadline));
+        let mut watch = Watch::new(&scope);
+        // No timer until the body first waits.
+        let mut sleep = pin!(None::<Sleep>);
         poll_fn(|cx| {
-            if let Poll::Ready(value) = body.as_mut().poll(cx) {
-                return Poll::Ready(Ok(value));
+            if !scope.is_cancelled() {
+                if let Poll::Ready(value) = body.as_mut().poll(cx) {
+                    return Poll::Ready(Ok(value));
+                }
             }
-            if cancelled.as_mut().poll(cx).is_ready() {
+            if watch.poll(cx).is_ready() {
                 return Poll::Ready(Err(ErrorKind::Cancelled));
             }
-            sleep.as_mut().poll(cx).map(|()| Err(ErrorKind::Elapsed))
+            if sleep.is_none() {
+                sleep.set(Some(tokio::time::sleep_until(budget.deadline)));
+            }
+            match sleep.as_mut().as_pin_mut() {
+                Some(sleep) => sleep.poll(cx).map(|()| Err(ErrorKind::Elapsed)),
+                None => Poll::Pending,
+            }
         })
         .await
     };

@@ -1,11 +1,13 @@
-//! Per-call-site counters: how many bodies are alive now, since when, and how
-//! past calls ended. Each `#[timed]` fn owns one static [`Site`]; the hot path
-//! touches only that site, and a site joins the global list once.
+//! Per-call-site counters: how many bodies are alive now, since when, which
+//! are zombies, and how past calls ended. Each `#[timed]` fn owns one static
+//! [`Site`]; the hot path touches only that site, and a site joins the global
+//! list once.
 
 use std::collections::HashMap;
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{LazyLock, Mutex, RwLock};
+use std::time::Duration;
 
 use tokio::time::Instant;
 
@@ -24,8 +26,16 @@ pub struct Site {
     /// Set once a body of this site ran inline: its bodies are not tasks.
     inline: AtomicBool,
     pub(crate) counts: Counts,
-    /// Start times of the live bodies, for the age of the oldest.
-    starts: Mutex<Slab>,
+    /// The live bodies: when each started, whether it was cancelled.
+    bodies: Mutex<Slab>,
+}
+
+/// One live body's place in its site's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BodyRef {
+    slot: usize,
+    /// The body's sequence number: tells a reused slot from this body's.
+    id: u64,
 }
 
 /// The counters of one site. `live` goes up and down; the others only grow.
@@ -33,6 +43,8 @@ pub struct Site {
 pub(crate) struct Counts {
     pub(crate) live: AtomicU64,
     pub(crate) zombies: AtomicU64,
+    /// Bodies cancelled, still alive, not yet zombies: the watchdog's work.
+    pub(crate) doomed: AtomicU64,
     pub(crate) started: AtomicU64,
     pub(crate) ok: AtomicU64,
     pub(crate) elapsed: AtomicU64,
@@ -69,13 +81,14 @@ impl Site {
             counts: Counts {
                 live: AtomicU64::new(0),
                 zombies: AtomicU64::new(0),
+                doomed: AtomicU64::new(0),
                 started: AtomicU64::new(0),
                 ok: AtomicU64::new(0),
                 elapsed: AtomicU64::new(0),
                 cancelled: AtomicU64::new(0),
                 panicked: AtomicU64::new(0),
             },
-            starts: Mutex::new(Slab::new()),
+            bodies: Mutex::new(Slab::new()),
         }
     }
 
@@ -84,16 +97,22 @@ impl Site {
         self.name
     }
 
-    /// Counts a new body as started and alive; returns the slot that
-    /// remembers when, to hand back to [`Site::end`].
-    pub(crate) fn start(&'static self) -> usize {
+    /// Counts a new body, started `now`, as started and alive; the
+    /// returned reference goes back to [`Site::end`] when it is dropped.
+    pub(crate) fn start(&'static self, now: Instant) -> BodyRef {
         if !self.registered.load(Relaxed) {
             self.register();
         }
-        self.counts.started.fetch_add(1, Relaxed);
+        let id = self.counts.started.fetch_add(1, Relaxed);
         self.counts.live.fetch_add(1, Relaxed);
         crate::report::body_started(self);
-        lock(&self.starts).insert(Instant::now())
+        let slot = lock(&self.bodies).insert(Body {
+            id,
+            start: now,
+            doomed: None,
+            zombie: false,
+        });
+        BodyRef { slot, id }
     }
 
     /// Notes that this site's bodies run in their caller's task.
@@ -108,11 +127,61 @@ impl Site {
         !self.inline.load(Relaxed)
     }
 
-    /// The body started in `slot` is gone.
-    pub(crate) fn end(&'static self, slot: usize) {
-        lock(&self.starts).remove(slot);
+    /// The body is gone (its future was dropped).
+    pub(crate) fn end(&'static self, body: BodyRef) {
+        let ended = lock(&self.bodies).remove(body);
+        if let Some(ended) = ended {
+            if ended.zombie {
+                self.counts.zombies.fetch_sub(1, Relaxed);
+                crate::report::zombie_ended(self);
+            } else if ended.doomed.is_some() {
+                self.counts.doomed.fetch_sub(1, Relaxed);
+            }
+        }
         self.counts.live.fetch_sub(1, Relaxed);
         crate::report::body_ended(self);
+    }
+
+    /// The body was cancelled now: if it is still alive after `grace` and
+    /// [`zombie::SLACK`](crate::zombie::SLACK), it is a zombie.
+    pub(crate) fn body_cancelled(&'static self, body: BodyRef, grace: Duration) {
+        let due = std::time::Instant::now() + grace + crate::zombie::SLACK;
+        let marked = {
+            let mut bodies = lock(&self.bodies);
+            match bodies.get_mut(body) {
+                Some(entry) if entry.doomed.is_none() => {
+                    entry.doomed = Some((due, grace));
+                    true
+                }
+                _ => false,
+            }
+        };
+        if marked {
+            self.counts.doomed.fetch_add(1, Relaxed);
+            crate::zombie::wake();
+        }
+    }
+
+    /// Marks the doomed bodies whose time is up as zombies, reporting each
+    /// once. Called by the watchdog.
+    pub(crate) fn find_zombies(&'static self, now: std::time::Instant) {
+        if self.counts.doomed.load(Relaxed) == 0 {
+            return;
+        }
+        let mut found = Vec::new();
+        for entry in lock(&self.bodies).entries_mut() {
+            if let Some((due, grace)) = entry.doomed {
+                if due <= now && !entry.zombie {
+                    entry.zombie = true;
+                    found.push(grace);
+                }
+            }
+        }
+        for grace in found {
+            self.counts.doomed.fetch_sub(1, Relaxed);
+            self.counts.zombies.fetch_add(1, Relaxed);
+            crate::report::zombie(self, grace);
+        }
     }
 
     #[cold]
@@ -136,7 +205,7 @@ impl Site {
 
     /// When the oldest live body started.
     pub(crate) fn oldest_start(&self) -> Option<Instant> {
-        lock(&self.starts).min()
+        lock(&self.bodies).entries().map(|body| body.start).min()
     }
 }
 
@@ -148,10 +217,20 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Start times indexed by slot; freed slots are reused.
+/// What a site remembers of one live body.
+#[derive(Debug)]
+struct Body {
+    id: u64,
+    start: Instant,
+    /// Cancelled: when it becomes a zombie, and its grace period.
+    doomed: Option<(std::time::Instant, Duration)>,
+    zombie: bool,
+}
+
+/// The live bodies of a site, indexed by slot; freed slots are reused.
 #[derive(Debug)]
 struct Slab {
-    slots: Vec<Option<Instant>>,
+    slots: Vec<Option<Body>>,
     free: Vec<usize>,
 }
 
@@ -163,34 +242,44 @@ impl Slab {
         }
     }
 
-    fn insert(&mut self, start: Instant) -> usize {
+    fn insert(&mut self, body: Body) -> usize {
         match self.free.pop() {
             Some(slot) => {
-                self.slots[slot] = Some(start);
+                self.slots[slot] = Some(body);
                 slot
             }
             None => {
-                self.slots.push(Some(start));
+                self.slots.push(Some(body));
                 self.slots.len() - 1
             }
         }
     }
 
-    fn remove(&mut self, slot: usize) {
-        if let Some(entry) = self.slots.get_mut(slot) {
-            if entry.take().is_some() {
-                self.free.push(slot);
-            }
-        }
+    fn get_mut(&mut self, body: BodyRef) -> Option<&mut Body> {
+        self.slots
+            .get_mut(body.slot)
+            .and_then(Option::as_mut)
+            .filter(|entry| entry.id == body.id)
+    }
+
+    fn remove(&mut self, body: BodyRef) -> Option<Body> {
+        self.get_mut(body)?;
+        let removed = self.slots[body.slot].take();
+        self.free.push(body.slot);
         if self.free.len() == self.slots.len() {
             // Idle again: give the memory back.
             self.slots = Vec::new();
             self.free = Vec::new();
         }
+        removed
     }
 
-    fn min(&self) -> Option<Instant> {
-        self.slots.iter().flatten().min().copied()
+    fn entries(&self) -> impl Iterator<Item = &Body> {
+        self.slots.iter().flatten()
+    }
+
+    fn entries_mut(&mut self) -> impl Iterator<Item = &mut Body> {
+        self.slots.iter_mut().flatten()
     }
 }
 
@@ -224,9 +313,9 @@ pub(crate) fn spawn_site(location: &'static Location<'static>) -> &'static Site 
 /// for the benchmark that prices the registry alone.
 #[doc(hidden)]
 pub fn registry_roundtrip(site: &'static Site) {
-    let slot = site.start();
+    let body = site.start(Instant::now());
     site.record(Outcome::Ok);
-    site.end(slot);
+    site.end(body);
 }
 
 /// Every registered site, in registration order.
@@ -270,8 +359,8 @@ mod tests {
     #[test]
     fn a_body_is_live_from_start_to_end() {
         static SITE: Site = Site::new("unit", module_path!(), file!(), line!());
-        let first = SITE.start();
-        let second = SITE.start();
+        let first = SITE.start(Instant::now());
+        let second = SITE.start(Instant::now());
         assert_eq!(SITE.counts.live.load(Relaxed), 2);
         assert!(SITE.oldest_start().is_some());
         SITE.end(first);
@@ -284,6 +373,39 @@ mod tests {
             sites().iter().filter(|s| std::ptr::eq(**s, &SITE)).count(),
             1
         );
+    }
+
+    #[test]
+    fn a_cancelled_body_becomes_a_zombie_when_due_and_stops_being_one_when_it_ends() {
+        static SITE: Site = Site::new("unit", module_path!(), file!(), line!());
+        let body = SITE.start(Instant::now());
+        SITE.body_cancelled(body, Duration::from_millis(500));
+        SITE.body_cancelled(body, Duration::from_millis(500)); // once only
+        assert_eq!(SITE.counts.doomed.load(Relaxed), 1);
+        let now = std::time::Instant::now();
+        SITE.find_zombies(now);
+        assert_eq!(SITE.counts.zombies.load(Relaxed), 0, "not due yet");
+        SITE.find_zombies(now + Duration::from_secs(2));
+        SITE.find_zombies(now + Duration::from_secs(3)); // reported once
+        assert_eq!(SITE.counts.zombies.load(Relaxed), 1);
+        assert_eq!(SITE.counts.doomed.load(Relaxed), 0);
+        SITE.end(body);
+        assert_eq!(SITE.counts.zombies.load(Relaxed), 0);
+    }
+
+    #[test]
+    fn a_stale_reference_does_not_touch_a_reused_slot() {
+        static SITE: Site = Site::new("unit", module_path!(), file!(), line!());
+        let old = SITE.start(Instant::now());
+        let keep = SITE.start(Instant::now());
+        SITE.end(old);
+        let new = SITE.start(Instant::now());
+        assert_eq!(new.slot, old.slot, "the slot is reused");
+        SITE.body_cancelled(old, Duration::ZERO);
+        assert_eq!(SITE.counts.doomed.load(Relaxed), 0, "the old body is gone");
+        SITE.end(new);
+        SITE.end(keep);
+        assert_eq!(SITE.counts.live.load(Relaxed), 0);
     }
 
     #[test]
@@ -308,26 +430,5 @@ mod tests {
             [&c.ok, &c.elapsed, &c.cancelled, &c.panicked].map(|a| a.load(Relaxed)),
             [2, 1, 0, 1]
         );
-    }
-
-    #[test]
-    fn the_slab_reuses_slots_and_tracks_the_oldest() {
-        let t0 = std::time::Instant::now();
-        let at = |ms| Instant::from_std(t0 + std::time::Duration::from_millis(ms));
-        let mut slab = Slab::new();
-        let a = slab.insert(at(5));
-        let b = slab.insert(at(1));
-        let c = slab.insert(at(9));
-        assert_eq!(slab.min(), Some(at(1)));
-        slab.remove(b);
-        assert_eq!(slab.min(), Some(at(5)));
-        let d = slab.insert(at(7));
-        assert_eq!(d, b, "a freed slot is reused");
-        slab.remove(b);
-        slab.remove(b); // twice is harmless
-        slab.remove(a);
-        slab.remove(c);
-        assert_eq!(slab.min(), None);
-        assert!(slab.slots.is_empty());
     }
 }

@@ -9,7 +9,8 @@ use std::future::Future;
 
 use crate::error::Error;
 use crate::registry::{Outcome, Site};
-use crate::scope::{Budget, Scope};
+use crate::scope::Budget;
+use std::time::Duration;
 
 /// A body of `site` started.
 pub(crate) fn body_started(site: &'static Site) {
@@ -57,23 +58,22 @@ pub(crate) fn no_value(site: &'static Site, err: &Error) {
 }
 
 /// A cancelled body is still alive past its grace period: reported once.
-pub(crate) fn zombie(scope: &Scope) {
-    let site = scope.site;
+pub(crate) fn zombie(site: &'static Site, grace: Duration) {
     #[cfg(feature = "tracing")]
     tracing::warn!(
         target: "timebox",
         site = site.name,
         file = site.file,
         line = site.line,
-        grace_ms = millis(scope.grace),
+        grace_ms = millis(grace),
         "`{}` is a zombie: still alive {:?} after it was cancelled; does it block its thread?",
         site.name,
-        scope.grace + crate::zombie::SLACK,
+        grace + crate::zombie::SLACK,
     );
     #[cfg(feature = "metrics")]
     metrics::gauge!("timebox_tasks_zombie", "site" => site.name, "file" => site.file)
         .increment(1.0);
-    let _ = (scope, site);
+    let _ = (site, grace);
 }
 
 /// A zombie of `site` finally ended.

@@ -3,15 +3,16 @@
 //! a child never outlives its parent's budget.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::task::Waker;
 use std::time::Duration;
 
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::registry::Site;
+use crate::registry::{BodyRef, Site};
 use crate::testing::Tracker;
 
 tokio::task_local! {
@@ -29,42 +30,40 @@ pub(crate) struct Budget {
     pub(crate) clamped_by: Option<&'static str>,
 }
 
-/// Where a scope's body is in its life, for zombie detection.
-pub(crate) const BODY_ALIVE: u8 = 0;
-pub(crate) const BODY_ENDED: u8 = 1;
-pub(crate) const BODY_ZOMBIE: u8 = 2;
-
 /// The state one timed call (or one `timebox::spawn` child) shares between
 /// the code that owns it and the body that runs in it.
+///
+/// Cancellation is an atomic flag plus the waker of whoever watches the
+/// body. A real [`CancellationToken`] is made only when someone asks for one
+/// ([`token`], [`cancelled`]); a call that never asks pays for none.
 #[derive(Debug)]
 pub(crate) struct Scope {
     /// `None` for a tracking scope and the children spawned in it.
     pub(crate) budget: Option<Budget>,
     /// The site whose body runs in this scope.
     pub(crate) site: &'static Site,
-    /// How long a cancelled body may keep running before it is a zombie,
-    /// less the one second of slack every body gets.
+    /// How long a cancelled body may keep running to clean up.
     pub(crate) grace: Duration,
-    token: CancellationToken,
-    /// Set when this scope is cancelled through [`Scope::cancel`]; read
-    /// without a lock by [`is_cancelled`].
-    cancelled: AtomicBool,
-    /// Set once the token has been handed out: from then on, someone else
-    /// may cancel it directly, so the flag alone no longer tells.
-    shared: AtomicBool,
-    /// `BODY_ALIVE`, `BODY_ENDED` or `BODY_ZOMBIE`.
-    pub(crate) body: AtomicU8,
-    parent: Option<Arc<Scope>>,
     /// The `assert_no_leaks` scope this one was opened in, however deep.
     pub(crate) tracker: Option<Arc<Tracker>>,
-    children: Mutex<Children>,
+    /// The body's record in its site, once the body has started.
+    pub(crate) body: OnceLock<BodyRef>,
+    cancelled: AtomicBool,
+    token: OnceLock<CancellationToken>,
+    parent: Option<Arc<Scope>>,
+    shared: Mutex<Shared>,
 }
 
-/// The `timebox::spawn` children of a scope, aborted when it closes.
+/// What a scope wakes, cancels or aborts when it is cancelled or closed.
 #[derive(Debug, Default)]
-struct Children {
+struct Shared {
+    /// The task (or inline call) running the body, woken on cancellation.
+    watcher: Option<Waker>,
     closed: bool,
+    /// `timebox::spawn` children: aborted when the scope closes.
     tasks: Vec<(AbortHandle, Arc<Scope>)>,
+    /// Timed calls nested in this one: cancelled with it.
+    calls: Vec<Weak<Scope>>,
 }
 
 impl Scope {
@@ -75,34 +74,32 @@ impl Scope {
         parent: Option<Arc<Scope>>,
         tracker: Option<Arc<Tracker>>,
     ) -> Arc<Scope> {
-        let token = match &parent {
-            Some(p) => p.token.child_token(),
-            None => CancellationToken::new(),
-        };
         let tracker = tracker.or_else(|| parent.as_ref().and_then(|p| p.tracker.clone()));
+        let cancelled = parent
+            .as_ref()
+            .is_some_and(|p| p.cancelled.load(Ordering::Acquire));
         Arc::new(Scope {
             budget,
             site,
             grace,
-            token,
-            cancelled: AtomicBool::new(false),
-            shared: AtomicBool::new(false),
-            body: AtomicU8::new(BODY_ALIVE),
-            parent,
             tracker,
-            children: Mutex::new(Children::default()),
+            body: OnceLock::new(),
+            cancelled: AtomicBool::new(cancelled),
+            token: OnceLock::new(),
+            parent,
+            shared: Mutex::new(Shared::default()),
         })
     }
 
-    /// Opens the scope of a timed call started now: deadline clamped to the
-    /// enclosing scope's, token a child of the enclosing scope's token.
+    /// Opens the scope of a timed call started `now`: deadline clamped to
+    /// the enclosing scope's, cancelled with it.
     pub(crate) fn open(
         site: &'static Site,
         timeout: Duration,
         grace: Duration,
+        now: Instant,
     ) -> (Arc<Scope>, Budget) {
-        let parent = CURRENT.try_with(Arc::clone).ok();
-        let now = Instant::now();
+        let parent = Scope::current();
         let own = now.checked_add(timeout).unwrap_or_else(|| far_future(now));
         let (deadline, clamped_by) = match parent.as_ref().and_then(|p| p.budget.as_ref()) {
             Some(outer) if outer.deadline < own => (outer.deadline, Some(outer.name)),
@@ -114,22 +111,25 @@ impl Scope {
             timeout: deadline.saturating_duration_since(now),
             clamped_by,
         };
-        (
-            Scope::new(site, Some(budget.clone()), grace, parent, None),
-            budget,
-        )
+        let scope = Scope::new(site, Some(budget.clone()), grace, parent, None);
+        if let Some(parent) = &scope.parent {
+            parent.nest(&scope);
+        }
+        (scope, budget)
     }
 
     /// The scope of a `timebox::spawn` child of `parent`: same deadline,
-    /// child token, and the parent aborts it when it closes.
+    /// cancelled with it, aborted when it closes.
     pub(crate) fn child(parent: &Arc<Scope>, site: &'static Site) -> Arc<Scope> {
-        Scope::new(
+        let child = Scope::new(
             site,
             parent.budget.clone(),
             Duration::ZERO,
             Some(Arc::clone(parent)),
             None,
-        )
+        );
+        parent.nest(&child);
+        child
     }
 
     /// A scope with no deadline that only attributes what starts in it to
@@ -148,68 +148,135 @@ impl Scope {
         CURRENT.scope(self, fut)
     }
 
-    /// Cancels this call and, through the token tree, every call nested in it.
+    /// Whether this scope was cancelled: by its owner, an enclosing scope,
+    /// or someone holding its token.
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+            || self
+                .token
+                .get()
+                .is_some_and(CancellationToken::is_cancelled)
+    }
+
+    /// Cancels this scope and every call nested in it; wakes the body's
+    /// watcher so the body ends (or starts its grace period).
     pub(crate) fn cancel(&self) {
-        self.cancelled.store(true, Ordering::Release);
-        self.token.cancel();
+        self.finish(false);
     }
 
     /// The call that owns this scope has returned: cancel what is left of
     /// it, as Go's `defer cancel()` does, and abort its spawned children.
     pub(crate) fn close(&self) {
-        self.cancel();
-        let tasks = {
-            let mut children = lock(&self.children);
-            children.closed = true;
-            std::mem::take(&mut children.tasks)
+        self.finish(true);
+    }
+
+    fn finish(&self, close: bool) {
+        let first = !self.cancelled.swap(true, Ordering::AcqRel);
+        let (watcher, calls, tasks) = {
+            let mut shared = lock(&self.shared);
+            shared.closed |= close;
+            let tasks = if close {
+                std::mem::take(&mut shared.tasks)
+            } else {
+                Vec::new()
+            };
+            (
+                shared.watcher.take(),
+                std::mem::take(&mut shared.calls),
+                tasks,
+            )
         };
+        if first {
+            if let Some(token) = self.token.get() {
+                token.cancel();
+            }
+        }
+        if let Some(waker) = watcher {
+            waker.wake();
+        }
+        for call in calls.iter().filter_map(Weak::upgrade) {
+            call.cancel();
+        }
         for (task, scope) in tasks {
             if !task.is_finished() {
                 task.abort();
-                crate::zombie::watch(&scope);
+                scope.body_cancelled();
             }
         }
+    }
+
+    /// Registers `waker` to be woken when this scope is cancelled; whether
+    /// it already is. Registering first and checking after means no
+    /// cancellation slips between the two.
+    pub(crate) fn watch(&self, waker: &Waker) -> bool {
+        {
+            let mut shared = lock(&self.shared);
+            match &mut shared.watcher {
+                Some(known) if known.will_wake(waker) => {}
+                slot => *slot = Some(waker.clone()),
+            }
+        }
+        self.is_cancelled()
     }
 
     /// Makes a spawned task a child of this scope: aborted when it closes,
     /// or at once if it already has.
     pub(crate) fn adopt(&self, task: AbortHandle, scope: Arc<Scope>) {
-        let mut children = lock(&self.children);
-        if children.closed {
-            drop(children);
+        let mut shared = lock(&self.shared);
+        if shared.closed {
+            drop(shared);
             task.abort();
             return;
         }
-        if children.tasks.len() >= 16 && children.tasks.len().is_power_of_two() {
+        if shared.tasks.len() >= 16 && shared.tasks.len().is_power_of_two() {
             // A long-lived scope spawning many short children: forget the
             // finished ones now and then, so the list stays small.
-            children.tasks.retain(|(task, _)| !task.is_finished());
+            shared.tasks.retain(|(task, _)| !task.is_finished());
         }
-        children.tasks.push((task, scope));
+        shared.tasks.push((task, scope));
     }
 
-    /// Resolves when this scope's token is cancelled, by [`Scope::cancel`],
-    /// by a user holding [`token`], or by an enclosing scope.
-    pub(crate) fn cancelled(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
-        self.token.cancelled()
-    }
-
-    fn is_cancelled(&self) -> bool {
-        let mut scope = Some(self);
-        while let Some(s) = scope {
-            if s.cancelled.load(Ordering::Acquire)
-                || (s.shared.load(Ordering::Acquire) && s.token.is_cancelled())
-            {
-                return true;
+    /// Makes a call or child nested in this scope cancel with it.
+    fn nest(&self, call: &Arc<Scope>) {
+        {
+            let mut shared = lock(&self.shared);
+            if shared.calls.len() >= 16 && shared.calls.len().is_power_of_two() {
+                shared.calls.retain(|call| call.strong_count() > 0);
             }
-            scope = s.parent.as_deref();
+            shared.calls.push(Arc::downgrade(call));
         }
-        false
+        // Cancelled meanwhile: the cancellation may have taken the list
+        // before this call joined it.
+        if self.cancelled.load(Ordering::Acquire) {
+            call.cancel();
+        }
     }
 
-    fn share_token(&self) -> CancellationToken {
-        self.shared.store(true, Ordering::Release);
-        self.token.clone()
+    /// This scope's token, made on first use: a child of the enclosing
+    /// scope's token, already cancelled if the scope is.
+    pub(crate) fn token(&self) -> CancellationToken {
+        let token = self.token.get_or_init(|| match &self.parent {
+            Some(parent) => parent.token().child_token(),
+            None => CancellationToken::new(),
+        });
+        if self.cancelled.load(Ordering::Acquire) {
+            // Cancelled before the token existed: `cancel` did not see it.
+            token.cancel();
+        }
+        token.clone()
+    }
+
+    /// Whether a token was ever handed out, so someone may cancel it.
+    pub(crate) fn has_token(&self) -> bool {
+        self.token.get().is_some()
+    }
+
+    /// The body of this scope was just cancelled: if it is still alive after
+    /// its grace period and a second, it is a zombie.
+    pub(crate) fn body_cancelled(&self) {
+        if let Some(body) = self.body.get() {
+            self.site.body_cancelled(*body, self.grace);
+        }
     }
 }
 
@@ -297,7 +364,7 @@ pub fn remaining() -> Option<Duration> {
 /// # }
 /// ```
 pub fn token() -> Option<CancellationToken> {
-    CURRENT.try_with(|s| s.share_token()).ok()
+    CURRENT.try_with(|s| s.token()).ok()
 }
 
 /// Resolves when the current timed call is cancelled (by its deadline, its
@@ -320,8 +387,8 @@ pub fn token() -> Option<CancellationToken> {
 /// # }
 /// ```
 pub async fn cancelled() {
-    match CURRENT.try_with(Arc::clone) {
-        Ok(scope) => scope.cancelled().await,
+    match CURRENT.try_with(|s| s.token()) {
+        Ok(token) => token.cancelled_owned().await,
         Err(_) => std::future::pending().await,
     }
 }
@@ -355,7 +422,7 @@ mod tests {
     static INNER: Site = Site::new("inner", module_path!(), file!(), line!());
 
     fn open(site: &'static Site, timeout: Duration) -> (Arc<Scope>, Budget) {
-        Scope::open(site, timeout, Duration::ZERO)
+        Scope::open(site, timeout, Duration::ZERO, Instant::now())
     }
 
     #[tokio::test(start_paused = true)]
@@ -382,24 +449,47 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn cancelling_a_parent_reaches_the_child() {
+    async fn cancelling_a_parent_reaches_nested_calls_and_their_tokens() {
         let (outer, _) = open(&OUTER, Duration::from_secs(5));
         let (inner, _) = Arc::clone(&outer)
             .enter(async { open(&INNER, Duration::from_secs(5)) })
             .await;
+        let inner_token = inner.token();
         assert!(!inner.is_cancelled());
         outer.cancel();
         assert!(inner.is_cancelled());
-        inner.cancelled().await;
+        inner_token.cancelled().await;
+        // A nested call opened after the cancellation starts cancelled.
+        let (late, _) = outer
+            .enter(async { open(&INNER, Duration::from_secs(5)) })
+            .await;
+        assert!(late.is_cancelled());
+        assert!(late.token().is_cancelled());
     }
 
     #[tokio::test]
-    async fn a_shared_token_cancelled_by_hand_is_seen() {
+    async fn a_token_cancelled_by_hand_is_seen_and_wakes_nobody_twice() {
         let (scope, _) = open(&OUTER, Duration::from_secs(5));
-        let token = scope.share_token();
+        assert!(!scope.has_token());
+        let token = scope.token();
+        assert!(scope.has_token());
         assert!(!scope.is_cancelled());
         token.cancel();
         assert!(scope.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn a_watcher_is_woken_on_cancellation() {
+        let (scope, _) = open(&OUTER, Duration::from_secs(5));
+        let woken = std::future::poll_fn(|cx| {
+            if scope.watch(cx.waker()) {
+                std::task::Poll::Ready(true)
+            } else {
+                scope.cancel();
+                std::task::Poll::Pending
+            }
+        });
+        assert!(woken.await);
     }
 
     #[tokio::test]
@@ -414,7 +504,6 @@ mod tests {
         scope.adopt(first.abort_handle(), Arc::clone(&child));
         scope.close();
         assert!(first.await.unwrap_err().is_cancelled());
-        assert!(child.is_cancelled());
 
         let late = tokio::spawn(std::future::pending::<()>());
         scope.adopt(late.abort_handle(), child);

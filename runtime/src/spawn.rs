@@ -8,6 +8,7 @@ use std::panic::Location;
 use std::sync::Arc;
 
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 use crate::body::{LiveBody, OutcomeGuard};
 use crate::registry::{self, Outcome, Site};
@@ -64,12 +65,16 @@ where
     match Scope::current() {
         Some(parent) => {
             let scope = Scope::child(&parent, site);
-            let live = LiveBody::start(site, Some(&scope));
+            let live = LiveBody::start(site, Some(&scope), Instant::now());
             let task = tokio::spawn(Arc::clone(&scope).enter(child(site, live, future)));
             parent.adopt(task.abort_handle(), scope);
             task
         }
-        None => tokio::spawn(child(site, LiveBody::start(site, None), future)),
+        None => tokio::spawn(child(
+            site,
+            LiveBody::start(site, None, Instant::now()),
+            future,
+        )),
     }
 }
 

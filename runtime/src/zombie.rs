@@ -1,113 +1,60 @@
 //! Zombies: bodies still alive more than their grace period plus one second
 //! after they were cancelled (a body that blocks the thread or never yields
-//! cannot be preempted). One watchdog thread, started on the first
-//! cancellation of a live body, checks each cancelled body when its time is
-//! up; it runs on its own thread so it reports even when the runtime's
-//! threads are the ones blocked.
+//! cannot be preempted). Cancelling a body marks it, with its due time, in
+//! its site's records; one watchdog thread, started on the first
+//! cancellation, scans the sites that have marked bodies and promotes those
+//! past due. It runs on its own thread so it reports even when the runtime's
+//! threads are the ones blocked, and it sleeps while nothing is marked.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-use std::sync::atomic::Ordering;
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
+use std::sync::atomic::Ordering::Relaxed;
+use std::thread::Thread;
 use std::time::{Duration, Instant};
 
-use crate::scope::{BODY_ALIVE, BODY_ZOMBIE, Scope};
+use crate::registry;
 
 /// How long past its grace period a cancelled body may live before it is a
 /// zombie.
 pub(crate) const SLACK: Duration = Duration::from_secs(1);
 
-/// A cancelled body to look at again when `due`.
-struct Check {
-    due: Instant,
-    scope: Arc<Scope>,
-}
+/// How often the watchdog looks while some cancelled body is still alive.
+const SCAN_EVERY: Duration = Duration::from_millis(100);
 
-impl PartialEq for Check {
-    fn eq(&self, other: &Self) -> bool {
-        self.due == other.due
-    }
-}
-impl Eq for Check {}
-impl PartialOrd for Check {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Check {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.due.cmp(&other.due)
-    }
-}
-
-/// The body of `scope` was just cancelled: if it is still alive after its
-/// grace period and [`SLACK`], it is a zombie.
-pub(crate) fn watch(scope: &Arc<Scope>) {
-    if scope.body.load(Ordering::Acquire) != BODY_ALIVE {
-        return;
-    }
+/// A body was marked: make sure the watchdog is looking.
+pub(crate) fn wake() {
     if let Some(watchdog) = watchdog() {
-        let due = Instant::now() + scope.grace + SLACK;
-        // If the watchdog is gone the process is exiting: nothing to report.
-        let _ = watchdog.send(Check {
-            due,
-            scope: Arc::clone(scope),
-        });
+        watchdog.unpark();
     }
 }
 
-fn watchdog() -> Option<&'static Sender<Check>> {
-    static WATCHDOG: OnceLock<Option<Sender<Check>>> = OnceLock::new();
+fn watchdog() -> Option<&'static Thread> {
+    static WATCHDOG: OnceLock<Option<Thread>> = OnceLock::new();
     WATCHDOG
         .get_or_init(|| {
-            let (tx, rx) = mpsc::channel();
             std::thread::Builder::new()
                 .name("timebox-zombie-watch".into())
-                .spawn(move || run(rx))
+                .spawn(run)
                 .ok()
-                .map(|_| tx)
+                .map(|handle| handle.thread().clone())
         })
         .as_ref()
 }
 
-fn run(checks: mpsc::Receiver<Check>) {
-    let mut pending: BinaryHeap<Reverse<Check>> = BinaryHeap::new();
+fn run() {
     loop {
-        let next = pending
-            .peek()
-            .map(|Reverse(c)| c.due.saturating_duration_since(Instant::now()));
-        let received = match next {
-            Some(wait) => checks.recv_timeout(wait),
-            None => checks.recv().map_err(|_| RecvTimeoutError::Disconnected),
-        };
-        match received {
-            Ok(check) => pending.push(Reverse(check)),
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => return,
+        let sites = registry::sites();
+        if sites
+            .iter()
+            .all(|site| site.counts.doomed.load(Relaxed) == 0)
+        {
+            // Nothing to watch until the next cancellation unparks us.
+            std::thread::park();
+            continue;
         }
         let now = Instant::now();
-        while pending.peek().is_some_and(|Reverse(c)| c.due <= now) {
-            if let Some(Reverse(check)) = pending.pop() {
-                inspect(&check.scope);
-            }
+        for site in sites {
+            site.find_zombies(now);
         }
-    }
-}
-
-/// Marks the body a zombie if it is still alive. The count goes up before
-/// the mark so that the body's end, which takes it down, never finds it at
-/// zero.
-fn inspect(scope: &Scope) {
-    let zombies = &scope.site.counts.zombies;
-    zombies.fetch_add(1, Ordering::Relaxed);
-    let marked = scope
-        .body
-        .compare_exchange(BODY_ALIVE, BODY_ZOMBIE, Ordering::AcqRel, Ordering::Acquire)
-        .is_ok();
-    if marked {
-        crate::report::zombie(scope);
-    } else {
-        zombies.fetch_sub(1, Ordering::Relaxed);
+        std::thread::park_timeout(SCAN_EVERY);
     }
 }
