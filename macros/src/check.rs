@@ -4,10 +4,11 @@
 
 use proc_macro2::{Spacing, TokenStream, TokenTree};
 use quote::ToTokens;
-use syn::{FnArg, ReceiverKind, ReturnType};
+use syn::{FnArg, Pat, PatIdent, ReceiverKind, ReturnType};
 
 use crate::config::{Config, Errors};
 use crate::item::TimedFn;
+use crate::show::show;
 
 /// Where the body runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -26,12 +27,15 @@ pub(crate) fn function(item: &TimedFn, config: &Config, errors: &mut Errors) -> 
     if let Some(constness) = &sig.constness {
         errors.push(syn::Error::new_spanned(
             constness,
-            "`#[timed]` cannot go on a `const fn`: it must be an `async fn`",
+            "`#[timed]` cannot go on a `const fn`: remove `const` and write `async fn`",
         ));
     } else if sig.asyncness.is_none() {
         errors.push(syn::Error::new_spanned(
             sig.fn_token,
-            "`#[timed]` goes on an `async fn`: write `async fn`",
+            format!(
+                "`#[timed]` goes on an `async fn`: write `async fn {}`",
+                sig.ident
+            ),
         ));
     }
     if config.fallback.is_none() && matches!(sig.output, ReturnType::Default) {
@@ -45,25 +49,61 @@ pub(crate) fn function(item: &TimedFn, config: &Config, errors: &mut Errors) -> 
     }
     match sig.inputs.iter().find(|arg| borrows(arg)) {
         Some(arg) => {
-            errors.push(syn::Error::new_spanned(arg, borrowed_message(arg)));
+            errors.push(borrowed(arg, config));
             Mode::Inline
         }
         None => Mode::Spawn,
     }
 }
 
-fn borrowed_message(arg: &FnArg) -> String {
-    let what = match arg {
-        FnArg::Receiver(_) => "`self` by reference".to_string(),
-        FnArg::Typed(typed) => format!("the borrowed argument `{}`", typed.to_token_stream()),
-    };
-    let instead = match arg {
-        FnArg::Receiver(_) => "take `self: Arc<Self>` (or `self` by value)",
-        FnArg::Typed(_) => "take an owned type (`String` for `&str`, `Arc<T>` or `T` for `&T`)",
-    };
-    format!(
-        "`#[timed]` runs the body as a spawned task, which cannot hold {what}: add `inline` to run it in the caller's task, as in `#[timed(secs = 1, inline)]`, or {instead}"
-    )
+/// The one error for a borrowed argument in spawn mode, at the borrowing
+/// type (or at `&self`).
+fn borrowed(arg: &FnArg, config: &Config) -> syn::Error {
+    let inline = config.with("inline");
+    match arg {
+        FnArg::Receiver(receiver) => syn::Error::new_spanned(
+            receiver,
+            format!(
+                "`#[timed]` runs the body as a spawned task, which cannot borrow `self`: add `inline` to run it in the caller's task, as in `{inline}`, or take `self: Arc<Self>`"
+            ),
+        ),
+        FnArg::Typed(typed) if ref_binding(&typed.pat).is_some() => {
+            let binding = ref_binding(&typed.pat).map(|p| &p.ident);
+            let name = binding.map_or_else(String::new, |ident| format!(" `{ident}`"));
+            syn::Error::new_spanned(
+                &typed.pat,
+                format!(
+                    "`#[timed]` runs the body as a spawned task, which cannot hold the `ref` binding{name}: remove `ref` (the body owns its arguments), or add `inline` to run it in the caller's task, as in `{inline}`"
+                ),
+            )
+        }
+        FnArg::Typed(typed) => {
+            let what = match &*typed.pat {
+                syn::Pat::Ident(pat) => format!("`{}`", pat.ident),
+                _ => "this argument".to_string(),
+            };
+            let owned = match &*typed.ty {
+                syn::Type::Reference(r) if is_str(&r.elem) => "`String`".to_string(),
+                syn::Type::Reference(r) => match &*r.elem {
+                    syn::Type::Slice(slice) => {
+                        format!("`Vec<{0}>` or `Arc<[{0}]>`", show(&slice.elem))
+                    }
+                    elem => format!("`{0}` or `Arc<{0}>`", show(elem)),
+                },
+                _ => "a type that owns its data".to_string(),
+            };
+            syn::Error::new_spanned(
+                &typed.ty,
+                format!(
+                    "`#[timed]` runs the body as a spawned task, which cannot hold the borrowed argument {what}: add `inline` to run it in the caller's task, as in `{inline}`, or take {owned}"
+                ),
+            )
+        }
+    }
+}
+
+fn is_str(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident("str"))
 }
 
 /// Whether an argument holds a borrow that a `'static` task cannot keep.
@@ -76,7 +116,26 @@ fn borrows(arg: &FnArg) -> bool {
             ReceiverKind::Typed(_, ty) => has_non_static_borrow(ty.to_token_stream()),
             _ => false,
         },
-        FnArg::Typed(typed) => has_non_static_borrow(typed.ty.to_token_stream()),
+        FnArg::Typed(typed) => {
+            ref_binding(&typed.pat).is_some() || has_non_static_borrow(typed.ty.to_token_stream())
+        }
+    }
+}
+
+/// A `ref` binding in an argument's pattern: it borrows the argument from
+/// the caller's future instead of moving it into the body.
+fn ref_binding(pat: &Pat) -> Option<&PatIdent> {
+    match pat {
+        Pat::Ident(p) if p.by_ref.is_some() => Some(p),
+        Pat::Ident(p) => p.subpat.as_ref().and_then(|(_, sub)| ref_binding(sub)),
+        Pat::Tuple(p) => p.elems.iter().find_map(ref_binding),
+        Pat::TupleStruct(p) => p.elems.iter().find_map(ref_binding),
+        Pat::Struct(p) => p.fields.iter().find_map(|f| ref_binding(&f.pat)),
+        Pat::Slice(p) => p.elems.iter().find_map(ref_binding),
+        Pat::Or(p) => p.cases.iter().find_map(ref_binding),
+        Pat::Paren(p) => ref_binding(&p.pat),
+        Pat::Type(p) => ref_binding(&p.pat),
+        _ => None,
     }
 }
 

@@ -6,18 +6,22 @@
 //!     async fn f(args) -> R { body }
 //! Output:
 //!     async fn f(args) -> R {
-//!         ::timebox::__private::finish(::timebox::__private::run(
+//!         let result = ::timebox::__private::run(
 //!             ::timebox::__private::Spec::new({ static SITE: Site = ..; &SITE }, Duration::from_secs(1)),
-//!             async move { body },
-//!         ).await)
+//!             async move {
+//!                 if false { let r: R = loop {}; return r; } // pins the block's output to R
+//!                 let _ = (&args,);                          // moves every argument in
+//!                 { body }
+//!             },
+//!         ).await;
+//!         ::timebox::__private::finish(result)
 //!     }
-//! `run` gives `Result<T, timebox::Error>`; `finish` converts the error into
+//! `run` gives `Result<R, timebox::Error>`; `finish` converts the error into
 //! the declared one. With `fallback = X`, a `match` turns `Err` into `X`.
 
-use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
+use proc_macro2::{Group, Ident, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
-use syn::spanned::Spanned;
-use syn::{ReturnType, parse_quote};
+use syn::{ReturnType, Type, parse_quote};
 
 use crate::check::Mode;
 use crate::config::{Config, Timeout};
@@ -42,6 +46,7 @@ pub(crate) fn function(func: TimedFn, config: &Config, mode: Mode) -> TokenStrea
         Some(name) => name.value(),
         None => sig.ident.to_string().trim_start_matches("r#").to_string(),
     };
+    // Spanned at the fn's name, so that `line!()` is its line.
     let site = quote_spanned! {sig.ident.span()=>
         {
             static SITE: #private::Site = #private::Site::new(
@@ -66,68 +71,153 @@ pub(crate) fn function(func: TimedFn, config: &Config, mode: Mode) -> TokenStrea
         Some((_, _, Timeout::Expr(expr))) => expr.to_token_stream(),
         None => quote!(#private::Duration::from_secs(1)),
     };
-    let grace = config.grace.as_ref().map(|(_, ms)| quote!(.grace_ms(#ms)));
+    let grace = config.grace.as_ref().map(|(_, ms)| {
+        let ms = Literal::u64_unsuffixed(*ms);
+        quote!(.grace_ms(#ms))
+    });
     let spec = quote!(#private::Spec::new(#site, #timeout) #grace);
 
-    let mut block = TokenStream::new();
-    brace.surround(&mut block, |tokens| body.to_tokens(tokens));
+    // The user's statements go straight into the `async move` block, in
+    // the user's braces: no nested block for lints such as `unused_braces`
+    // to trip on.
+    let pin = pin_output(&sig.output);
     let capture = crate::capture::all_arguments(&sig.inputs);
-    let async_span = sig.asyncness.map_or_else(Span::call_site, |a| a.span());
-    let body = quote_spanned!(async_span=> async move { #capture #block });
-
+    let mut block = TokenStream::new();
+    brace.surround(&mut block, |tokens| {
+        tokens.extend(pin);
+        tokens.extend(capture);
+        body.to_tokens(tokens);
+    });
+    // The block and the call are spanned at the user's `async`: a body
+    // that is not `Send` or not `'static` is reported there, with notes
+    // pointing into it.
+    let async_span = sig.asyncness.map_or_else(Span::call_site, |a| a.span);
+    let body = quote_spanned!(async_span=> async move #block);
     let helper = match mode {
-        Mode::Spawn => quote_spanned!(async_span=> run),
-        Mode::Inline => quote_spanned!(async_span=> run_inline),
+        Mode::Spawn => quote!(#private::run),
+        Mode::Inline => quote!(#private::run_inline),
     };
-    let result = quote!(#private::#helper(#spec, #body).await);
-    let call = match &config.fallback {
-        Some(fallback) => {
-            let value = quote::format_ident!("value", span = Span::mixed_site());
-            quote! {
-                match #result {
-                    ::core::result::Result::Ok(#value) => #value,
-                    ::core::result::Result::Err(_) => #fallback,
-                }
+    let helper = respan(helper, async_span);
+    let args = Group::new(proc_macro2::Delimiter::Parenthesis, quote!(#spec, #body));
+    let args = respan_group(args, async_span);
+    let result = quote_spanned!(async_span=> #helper #args .await);
+
+    let value = quote::format_ident!("value", span = Span::mixed_site());
+    let fallback = match (&config.fallback, &sig.output) {
+        (Some(fallback), _) => Some(fallback.to_token_stream()),
+        // Already an error (see `check`): expand without a second one.
+        (None, ReturnType::Default) => Some(quote!(())),
+        (None, ReturnType::Type(..)) => None,
+    };
+    let call = match fallback {
+        Some(fallback) => quote! {
+            match #result {
+                ::core::result::Result::Ok(#value) => #value,
+                ::core::result::Result::Err(_) => #fallback,
             }
-        }
+        },
         None => {
-            let ret_span = match &sig.output {
-                ReturnType::Type(_, ty) => ty.span(),
+            // Spanned at the return type's first token, so that a type
+            // breaking the rule gets its one error there.
+            let first = match &sig.output {
+                ReturnType::Type(_, ty) => first_span(ty.to_token_stream()),
                 ReturnType::Default => sig.ident.span(),
             };
-            // Spanned at the return type, so that a type breaking the rule
-            // gets its one error there.
-            let private = respan(private.clone(), ret_span);
-            let value = Ident::new("__timebox_result", ret_span);
-            quote_spanned! {ret_span=>
+            let private = respan(private.clone(), first);
+            // In the user's context: rustc points at an argument only when
+            // it shares the call's context.
+            let value = Ident::new("__timebox_result", first);
+            quote_spanned! {first=>
                 let #value = #result;
                 #private::finish(#value)
             }
         }
     };
 
+    // The body's own braces, so that the function's span is the user's
+    // (lints such as `dead_code` look at it).
+    let mut outer = TokenStream::new();
+    brace.surround(&mut outer, |tokens| {
+        tokens.extend(quote!(#(#inner_attrs)* #call));
+    });
     quote! {
         #(#attrs)*
-        #vis #sig {
-            #(#inner_attrs)*
-            #call
+        #vis #sig #outer
+    }
+}
+
+/// `if false { let r: R = loop {}; return r; }` as the first statement of
+/// the body's `async move` block: the block's output is `R` before any of
+/// the user's code is checked, so a wrong value or a `?` without `From` is
+/// reported in the body, at the user's token, against the declared type.
+/// An `impl Trait` in `R` cannot be named there and becomes `_`.
+fn pin_output(output: &ReturnType) -> TokenStream {
+    let ty = match output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => {
+            let mut ty = (**ty).clone();
+            infer_impl_trait(&mut ty);
+            if matches!(ty, Type::Infer(_)) {
+                return TokenStream::new();
+            }
+            ty.into_token_stream()
         }
+    };
+    let r = quote::format_ident!("output", span = Span::mixed_site());
+    quote! {
+        #[allow(unreachable_code)]
+        if false {
+            let #r: #ty = loop {};
+            return #r;
+        }
+    }
+}
+
+/// Replaces every `impl Trait` in a type by `_`.
+fn infer_impl_trait(ty: &mut Type) {
+    match ty {
+        Type::ImplTrait(_) => *ty = parse_quote!(_),
+        Type::Array(array) => infer_impl_trait(&mut array.elem),
+        Type::Group(group) => infer_impl_trait(&mut group.elem),
+        Type::Paren(paren) => infer_impl_trait(&mut paren.elem),
+        Type::Ptr(ptr) => infer_impl_trait(&mut ptr.elem),
+        Type::Reference(reference) => infer_impl_trait(&mut reference.elem),
+        Type::Slice(slice) => infer_impl_trait(&mut slice.elem),
+        Type::Tuple(tuple) => tuple.elems.iter_mut().for_each(infer_impl_trait),
+        Type::Path(path) => {
+            if let Some(qself) = &mut path.qself {
+                infer_impl_trait(&mut qself.ty);
+            }
+            for segment in &mut path.path.segments {
+                if let syn::PathArguments::AngleBracketed(args) = &mut segment.arguments {
+                    for arg in &mut args.args {
+                        if let syn::GenericArgument::Type(ty) = arg {
+                            infer_impl_trait(ty);
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
     }
 }
 
 /// A literal timeout as the simplest `Duration` constructor that states it.
 fn fixed_duration(private: &TokenStream, secs: u64, nanos: u32, millis: bool) -> TokenStream {
     if millis {
-        let ms = secs * 1000 + u64::from(nanos / 1_000_000);
+        let ms = Literal::u64_unsuffixed(secs * 1000 + u64::from(nanos / 1_000_000));
         quote!(#private::Duration::from_millis(#ms))
     } else if nanos == 0 {
+        let secs = Literal::u64_unsuffixed(secs);
         quote!(#private::Duration::from_secs(#secs))
     } else {
+        let secs = Literal::u64_unsuffixed(secs);
+        let nanos = Literal::u32_unsuffixed(nanos);
         quote!(#private::Duration::new(#secs, #nanos))
     }
 }
 
-/// The same tokens, every one of them given `span`.
+/// The same tokens, every one of them given `span` (groups' contents too).
 fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
@@ -141,4 +231,21 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
             tt
         })
         .collect()
+}
+
+/// The span of the first token.
+fn first_span(tokens: TokenStream) -> Span {
+    let first = tokens.into_iter().next();
+    first.map_or_else(Span::call_site, |tt| match tt {
+        TokenTree::Group(group) => group.span_open(),
+        other => other.span(),
+    })
+}
+
+/// The group's delimiters given `span`, its contents untouched: the call's
+/// parentheses decide where the call's errors land, its arguments keep
+/// their own spans.
+fn respan_group(mut group: Group, span: Span) -> Group {
+    group.set_span(span);
+    group
 }

@@ -2,7 +2,7 @@
 //! body stays opaque tokens, so a half-typed body still expands and the IDE
 //! keeps completing inside it.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Signature, Token, Visibility, braced, token};
 
@@ -23,17 +23,27 @@ impl Parse for TimedFn {
         let lookahead = input.fork();
         let sig: Signature = match input.parse() {
             Ok(sig) => sig,
+            Err(err) if looks_like_fn(&lookahead) => return Err(err),
             Err(_) => return Err(not_a_function(&lookahead)),
         };
         if input.peek(Token![;]) {
             return Err(syn::Error::new_spanned(
                 input.parse::<Token![;]>()?,
-                "`#[timed]` needs a function body: put it on the method in the `impl` block, not on the trait's declaration",
+                "`#[timed]` needs a function body: put it on the `async fn` in the `impl` block, not on the trait's declaration",
             ));
         }
         let content;
         let brace = braced!(content in input);
-        let inner_attrs = content.call(Attribute::parse_inner)?;
+        // A malformed inner attribute is rustc's to report: it then stays in
+        // the opaque body.
+        let fork = content.fork();
+        let inner_attrs = match fork.call(Attribute::parse_inner) {
+            Ok(attrs) => {
+                syn::parse::discouraged::Speculative::advance_to(&content, &fork);
+                attrs
+            }
+            Err(_) => Vec::new(),
+        };
         let body: TokenStream = content.parse()?;
         Ok(TimedFn {
             attrs,
@@ -46,10 +56,44 @@ impl Parse for TimedFn {
     }
 }
 
-fn not_a_function(input: ParseStream<'_>) -> syn::Error {
-    let message = "`#[timed]` goes on an `async fn` with a body, such as `#[timed(secs = 1)] async fn fetch() -> Result<T, timebox::Error> { .. }`";
-    match input.cursor().token_tree() {
-        Some((tt, _)) => syn::Error::new_spanned(tt, message),
-        None => syn::Error::new(input.span(), message),
+/// Whether the item starts like a function (`const`, `async`, `unsafe`,
+/// `extern`, `fn`), so that a failed parse is about its signature, not its
+/// kind.
+fn looks_like_fn(input: ParseStream<'_>) -> bool {
+    let mut cursor = input.cursor();
+    while let Some((ident, next)) = cursor.ident() {
+        match ident.to_string().as_str() {
+            "fn" => return true,
+            "const" | "async" | "unsafe" | "safe" | "extern" | "default" => cursor = next,
+            _ => return false,
+        }
+        // `extern "C"`
+        if let Some((_, next)) = cursor.literal() {
+            cursor = next;
+        }
     }
+    false
+}
+
+fn not_a_function(input: ParseStream<'_>) -> syn::Error {
+    let Some((tt, _)) = input.cursor().token_tree() else {
+        return syn::Error::new(input.span(), "`#[timed]` goes on an `async fn` with a body");
+    };
+    let keyword = match &tt {
+        TokenTree::Ident(ident) => ident.to_string(),
+        _ => String::new(),
+    };
+    let message = match keyword.as_str() {
+        "impl" => {
+            "`#[timed]` goes on each `async fn`, not on an `impl` block: move it onto the methods to time".to_string()
+        }
+        "trait" => {
+            "`#[timed]` goes on an `async fn` with a body, not on a trait: put it on the methods of the `impl` blocks".to_string()
+        }
+        "struct" | "enum" | "union" | "type" | "mod" | "static" | "const" | "use" | "macro_rules" => format!(
+            "`#[timed]` goes on an `async fn`, not on a `{keyword}` item, as in `#[timed(secs = 1)] async fn fetch() -> Result<T, timebox::Error> {{ .. }}`"
+        ),
+        _ => "`#[timed]` goes on an `async fn` with a body, as in `#[timed(secs = 1)] async fn fetch() -> Result<T, timebox::Error> { .. }`".to_string(),
+    };
+    syn::Error::new_spanned(tt, message)
 }

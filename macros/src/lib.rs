@@ -11,6 +11,7 @@ mod config;
 mod entry;
 mod expand;
 mod item;
+mod show;
 
 use proc_macro::TokenStream;
 

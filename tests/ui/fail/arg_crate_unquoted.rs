@@ -1,0 +1,13 @@
+//! A crate path without quotes.
+
+use timebox::timed;
+
+#[timed(secs = 1, crate = ::timebox)]
+async fn fetch() -> Result<u32, timebox::Error> {
+    Ok(1)
+}
+
+fn main() {
+    // The function is still emitted beside the error: no second error here.
+    let _ = fetch();
+}

@@ -1,0 +1,13 @@
+//! A half-typed `duration` expression.
+
+use timebox::timed;
+
+#[timed(duration = std::time::Duration::from_secs(1) +)]
+async fn fetch() -> Result<u32, timebox::Error> {
+    Ok(1)
+}
+
+fn main() {
+    // The function is still emitted beside the error: no second error here.
+    let _ = fetch();
+}

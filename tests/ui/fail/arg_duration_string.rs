@@ -1,0 +1,13 @@
+//! A string where a `Duration` goes.
+
+use timebox::timed;
+
+#[timed(duration = "5s")]
+async fn fetch() -> Result<u32, timebox::Error> {
+    Ok(1)
+}
+
+fn main() {
+    // The function is still emitted beside the error: no second error here.
+    let _ = fetch();
+}

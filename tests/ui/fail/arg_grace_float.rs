@@ -1,0 +1,13 @@
+//! A fraction of a millisecond of grace.
+
+use timebox::timed;
+
+#[timed(secs = 1, grace = 0.5)]
+async fn fetch() -> Result<u32, timebox::Error> {
+    Ok(1)
+}
+
+fn main() {
+    // The function is still emitted beside the error: no second error here.
+    let _ = fetch();
+}

@@ -1,0 +1,13 @@
+//! A grace period in quotes.
+
+use timebox::timed;
+
+#[timed(secs = 1, grace = "100ms")]
+async fn fetch() -> Result<u32, timebox::Error> {
+    Ok(1)
+}
+
+fn main() {
+    // The function is still emitted beside the error: no second error here.
+    let _ = fetch();
+}

@@ -1,0 +1,13 @@
+//! `=` with nothing after it.
+
+use timebox::timed;
+
+#[timed(secs =)]
+async fn fetch() -> Result<u32, timebox::Error> {
+    Ok(1)
+}
+
+fn main() {
+    // The function is still emitted beside the error: no second error here.
+    let _ = fetch();
+}

@@ -1,0 +1,13 @@
+//! A number of milliseconds in quotes.
+
+use timebox::timed;
+
+#[timed(ms = "500")]
+async fn fetch() -> Result<u32, timebox::Error> {
+    Ok(1)
+}
+
+fn main() {
+    // The function is still emitted beside the error: no second error here.
+    let _ = fetch();
+}

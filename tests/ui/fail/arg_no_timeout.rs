@@ -1,0 +1,13 @@
+//! Keys, but none of them a timeout.
+
+use timebox::timed;
+
+#[timed(name = "fetch_user")]
+async fn fetch() -> Result<u32, timebox::Error> {
+    Ok(1)
+}
+
+fn main() {
+    // The function is still emitted beside the error: no second error here.
+    let _ = fetch();
+}

@@ -1,0 +1,13 @@
+//! A suffix that is not the `u64` the value becomes.
+
+use timebox::timed;
+
+#[timed(secs = 1u8)]
+async fn fetch() -> Result<u32, timebox::Error> {
+    Ok(1)
+}
+
+fn main() {
+    // The function is still emitted beside the error: no second error here.
+    let _ = fetch();
+}
