@@ -12,6 +12,8 @@ mod entry;
 mod expand;
 mod item;
 mod show;
+#[cfg(test)]
+mod tests;
 
 use proc_macro::TokenStream;
 
