@@ -8,42 +8,60 @@ use tokio::time::Instant;
 
 use crate::registry::{BodyRef, Outcome, Site};
 use crate::scope::Scope;
-use crate::testing::Tracker;
 
-/// Keeps one body counted in [`live`](crate::live) for as long as it exists.
-/// It travels inside the body's future, so it is dropped exactly when the
-/// body is: on completion, abort, cancellation or runtime shutdown.
+/// Keeps the body of a scope counted in [`live`](crate::live) for as long
+/// as it exists. It travels inside the body's future, so it is dropped
+/// exactly when the body is: on completion, abort, cancellation or runtime
+/// shutdown. The scope carries the site and the body's record.
 #[derive(Debug)]
-pub(crate) struct LiveBody {
-    site: &'static Site,
-    body: BodyRef,
-    tracker: Option<Arc<Tracker>>,
+pub(crate) struct ScopedBody(Arc<Scope>);
+
+impl ScopedBody {
+    /// Takes over the body that [`Scope::open`] or [`Scope::child`]
+    /// counted as started.
+    pub(crate) fn new(scope: Arc<Scope>) -> Self {
+        if let Some(tracker) = &scope.tracker {
+            tracker.started(scope.site);
+        }
+        ScopedBody(scope)
+    }
+
+    pub(crate) fn scope(&self) -> &Arc<Scope> {
+        &self.0
+    }
 }
 
-impl LiveBody {
-    /// A body of `site` starts `now`, running in `scope` if it has one.
-    pub(crate) fn start(site: &'static Site, scope: Option<&Scope>, now: Instant) -> Self {
-        let body = site.start(now);
-        let tracker = scope.and_then(|s| s.tracker.clone());
-        if let Some(scope) = scope {
-            let _ = scope.body.set(body);
+impl Drop for ScopedBody {
+    fn drop(&mut self) {
+        let scope = &self.0;
+        if let Some(tracker) = &scope.tracker {
+            tracker.ended(scope.site);
         }
-        if let Some(tracker) = &tracker {
-            tracker.started(site);
-        }
-        LiveBody {
-            site,
-            body,
-            tracker,
+        if let Some(body) = scope.body {
+            scope.site.end(body);
         }
     }
 }
 
-impl Drop for LiveBody {
-    fn drop(&mut self) {
-        if let Some(tracker) = &self.tracker {
-            tracker.ended(self.site);
+/// The same for a body with no scope: a `timebox::spawn` child started
+/// outside any timed call.
+#[derive(Debug)]
+pub(crate) struct RootBody {
+    site: &'static Site,
+    body: BodyRef,
+}
+
+impl RootBody {
+    pub(crate) fn start(site: &'static Site, now: Instant) -> Self {
+        RootBody {
+            site,
+            body: site.start(now),
         }
+    }
+}
+
+impl Drop for RootBody {
+    fn drop(&mut self) {
         self.site.end(self.body);
     }
 }

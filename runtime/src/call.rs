@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use crate::body::LiveBody;
+use crate::body::ScopedBody;
 use crate::error::{Error, ErrorKind};
 use crate::registry::{Outcome, Site};
 use crate::scope::Budget;
@@ -77,45 +77,44 @@ pub fn finish<R: TimedResult>(result: Result<R, Error>) -> R {
     result.unwrap_or_else(R::from_timebox_error)
 }
 
-/// Spawn mode: spawn the body in a new scope, wait for it until the
-/// deadline, and end it whatever happens.
+/// Spawn mode: spawns the body in a new scope and returns the caller's
+/// side, which waits for it until the deadline and ends it whatever happens.
 #[doc(hidden)]
-pub async fn run<F>(spec: Spec, body: F) -> Result<F::Output, Error>
+pub fn run<F>(spec: Spec, body: F) -> Call<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     let now = Instant::now();
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
-    let live = LiveBody::start(spec.site, Some(&scope), now);
     let body = crate::report::instrument(spec.site, &budget, body);
-    let task = body_task(live, Arc::clone(&scope), spec.grace, body);
-    let mut pending = PendingCall {
-        handle: tokio::spawn(Arc::clone(&scope).enter(task)),
-        scope,
-        budget,
-        spec,
-        armed: true,
-    };
-    let outcome = pending.wait().await;
-    pending.finish(outcome)
+    let handle = tokio::spawn(body_task(ScopedBody::new(Arc::clone(&scope)), body));
+    Call {
+        pending: Some(PendingCall {
+            handle,
+            scope,
+            budget,
+            spec,
+            armed: true,
+        }),
+        polls: 0,
+        sleep: None,
+        token: None,
+    }
 }
 
-/// The spawned future: the body, watched for cancellation. It owns the
-/// live-count guard, so the body counts as live until this is dropped, even
-/// if that happens before its first poll. `None` means cancelled.
-async fn body_task<F: Future>(
-    _live: LiveBody,
-    scope: Arc<Scope>,
-    grace: Duration,
-    body: F,
-) -> Option<F::Output> {
+/// The spawned future: the body, polled in its scope and watched for
+/// cancellation. It owns the live-count guard, so the body counts as live
+/// until this is dropped, even before its first poll. `None` means
+/// cancelled.
+async fn body_task<F: Future>(live: ScopedBody, body: F) -> Option<F::Output> {
+    let scope = live.scope();
     let mut body = pin!(body);
     let value = {
-        let mut watch = Watch::new(&scope);
+        let mut watch = Watch::new(scope);
         poll_fn(|cx| {
             if !scope.is_cancelled() {
-                if let Poll::Ready(value) = body.as_mut().poll(cx) {
+                if let Poll::Ready(value) = scope.run_in(|| body.as_mut().poll(cx)) {
                     return Poll::Ready(Some(value));
                 }
             }
@@ -123,10 +122,18 @@ async fn body_task<F: Future>(
         })
         .await
     };
-    if value.is_none() && !grace.is_zero() {
+    if value.is_none() && !scope.grace.is_zero() {
         // Cancelled with grace: keep polling so the body can clean up, then
-        // drop it. Whatever it returns now is discarded.
-        let _ = tokio::time::timeout(grace, body).await;
+        // drop it. Whatever it returns now is discarded. (The timer is
+        // boxed: only calls that use grace carry its weight.)
+        let mut grace = Box::pin(tokio::time::sleep(scope.grace));
+        poll_fn(|cx| {
+            if scope.run_in(|| body.as_mut().poll(cx)).is_ready() {
+                return Poll::Ready(());
+            }
+            grace.as_mut().poll(cx)
+        })
+        .await;
     }
     value
 }
@@ -188,9 +195,46 @@ enum Waited<T> {
     Ended(ErrorKind),
 }
 
+/// The caller's side of a spawn-mode call: waits for the body's output
+/// until the deadline.
+#[doc(hidden)]
+#[derive(Debug)]
+#[must_use = "a timed call does nothing unless awaited"]
+pub struct Call<T> {
+    pending: Option<PendingCall<T>>,
+    polls: u32,
+    /// Armed on the second poll: a body that is done by then never
+    /// registers a timer.
+    sleep: Option<Pin<Box<Sleep>>>,
+    /// With grace only: the body's task lives on after cancellation, so the
+    /// caller watches the token itself.
+    token: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+}
+
+impl<T> Future for Call<T> {
+    type Output = Result<T, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let Some(pending) = &mut this.pending else {
+            panic!("a timebox `Call` was polled after it completed");
+        };
+        let waited = match pending.poll_wait(cx, &mut this.polls, &mut this.sleep, &mut this.token)
+        {
+            Poll::Ready(waited) => waited,
+            Poll::Pending => return Poll::Pending,
+        };
+        match this.pending.take() {
+            Some(pending) => Poll::Ready(pending.finish(waited)),
+            None => Poll::Pending,
+        }
+    }
+}
+
 /// A call whose caller is waiting. Dropping it closes the scope (its
 /// `timebox::spawn` children are aborted); dropping it while still armed
 /// means the caller's future was dropped mid-wait, which cancels the body.
+#[derive(Debug)]
 struct PendingCall<T> {
     handle: JoinHandle<Option<T>>,
     scope: Arc<Scope>,
@@ -200,52 +244,44 @@ struct PendingCall<T> {
 }
 
 impl<T> PendingCall<T> {
-    async fn wait(&mut self) -> Waited<T> {
-        // No timer until it is needed: a body that is done by the caller's
-        // second poll never registers one.
-        let mut sleep = pin!(None::<Sleep>);
-        let mut polls = 0_u32;
-        // Without grace a cancelled body ends its task, which the handle
-        // reports; with grace the task lives on, so the caller watches the
-        // token itself.
-        let mut token =
-            (!self.spec.grace.is_zero()).then(|| Box::pin(self.scope.token().cancelled_owned()));
+    fn poll_wait(
+        &mut self,
+        cx: &mut Context<'_>,
+        polls: &mut u32,
+        sleep: &mut Option<Pin<Box<Sleep>>>,
+        token: &mut Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+    ) -> Poll<Waited<T>> {
+        // The handle is polled first: a value that is ready when the
+        // deadline is seen wins the tie.
+        if let Poll::Ready(joined) = Pin::new(&mut self.handle).poll(cx) {
+            return Poll::Ready(match joined {
+                Ok(Some(value)) => Waited::Value(value),
+                Ok(None) => Waited::Ended(ErrorKind::Cancelled),
+                Err(err) => match err.try_into_panic() {
+                    Ok(payload) => Waited::Panicked(payload),
+                    Err(_) => Waited::Ended(ErrorKind::Cancelled),
+                },
+            });
+        }
+        if !self.spec.grace.is_zero() {
+            let token = token.get_or_insert_with(|| Box::pin(self.scope.token().cancelled_owned()));
+            if token.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Waited::Ended(ErrorKind::Cancelled));
+            }
+        }
+        *polls += 1;
+        if *polls == 1 {
+            // Let the freshly spawned task run once before arming a timer:
+            // trivial bodies finish in that turn.
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         let deadline = self.budget.deadline;
-        let handle = &mut self.handle;
-        poll_fn(|cx| {
-            // The handle is polled first: a value that is ready when the
-            // deadline is seen wins the tie.
-            if let Poll::Ready(joined) = Pin::new(&mut *handle).poll(cx) {
-                return Poll::Ready(match joined {
-                    Ok(Some(value)) => Waited::Value(value),
-                    Ok(None) => Waited::Ended(ErrorKind::Cancelled),
-                    Err(err) => match err.try_into_panic() {
-                        Ok(payload) => Waited::Panicked(payload),
-                        Err(_) => Waited::Ended(ErrorKind::Cancelled),
-                    },
-                });
-            }
-            if let Some(token) = &mut token {
-                if token.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(Waited::Ended(ErrorKind::Cancelled));
-                }
-            }
-            polls += 1;
-            if polls == 1 {
-                // Let the freshly spawned task run once before arming a
-                // timer: trivial bodies finish in that turn.
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
-            if sleep.is_none() {
-                sleep.set(Some(tokio::time::sleep_until(deadline)));
-            }
-            match sleep.as_mut().as_pin_mut() {
-                Some(sleep) => sleep.poll(cx).map(|()| Waited::Ended(ErrorKind::Elapsed)),
-                None => Poll::Pending,
-            }
-        })
-        .await
+        let sleep = sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        sleep
+            .as_mut()
+            .poll(cx)
+            .map(|()| Waited::Ended(ErrorKind::Elapsed))
     }
 
     fn finish(mut self, waited: Waited<T>) -> Result<T, Error> {

@@ -3,13 +3,13 @@
 //! it may borrow and need not be `Send`. Dropping the call drops the body.
 
 use std::future::{Future, poll_fn};
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::Poll;
 
 use tokio::time::{Instant, Sleep};
 
-use crate::body::{LiveBody, OutcomeGuard};
+use crate::body::{OutcomeGuard, ScopedBody};
 use crate::call::{Spec, Watch};
 use crate::error::{Error, ErrorKind};
 use crate::registry::Outcome;
@@ -25,28 +25,23 @@ pub async fn run_inline<F: Future>(spec: Spec, body: F) -> Result<F::Output, Err
     let _close = CloseOnDrop(&scope);
     let mut outcome = OutcomeGuard::new(spec.site);
     let result = {
-        let _live = LiveBody::start(spec.site, Some(&scope), now);
-        let body = crate::report::instrument(spec.site, &budget, body);
-        let mut body = pin!(Arc::clone(&scope).enter(body));
+        let _live = ScopedBody::new(Arc::clone(&scope));
+        let mut body = pin!(crate::report::instrument(spec.site, &budget, body));
         let mut watch = Watch::new(&scope);
         // No timer until the body first waits.
-        let mut sleep = pin!(None::<Sleep>);
+        let mut sleep: Option<Pin<Box<Sleep>>> = None;
         poll_fn(|cx| {
             if !scope.is_cancelled() {
-                if let Poll::Ready(value) = body.as_mut().poll(cx) {
+                if let Poll::Ready(value) = scope.run_in(|| body.as_mut().poll(cx)) {
                     return Poll::Ready(Ok(value));
                 }
             }
             if watch.poll(cx).is_ready() {
                 return Poll::Ready(Err(ErrorKind::Cancelled));
             }
-            if sleep.is_none() {
-                sleep.set(Some(tokio::time::sleep_until(budget.deadline)));
-            }
-            match sleep.as_mut().as_pin_mut() {
-                Some(sleep) => sleep.poll(cx).map(|()| Err(ErrorKind::Elapsed)),
-                None => Poll::Pending,
-            }
+            let sleep =
+                sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(budget.deadline)));
+            sleep.as_mut().poll(cx).map(|()| Err(ErrorKind::Elapsed))
         })
         .await
     };

@@ -114,7 +114,7 @@ pub use timebox_macros::timed;
 /// What generated code uses. Not public API: no stability promise.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::call::{Spec, TimedResult, finish, run};
+    pub use crate::call::{Call, Spec, TimedResult, finish, run};
     pub use crate::inline::run_inline;
     pub use crate::registry::{Site, registry_roundtrip};
     pub use core::time::Duration;

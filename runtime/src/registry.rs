@@ -5,8 +5,10 @@
 
 use std::collections::HashMap;
 use std::panic::Location;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::{LazyLock, Mutex, RwLock};
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
+use std::sync::{LazyLock, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -26,16 +28,53 @@ pub struct Site {
     /// Set once a body of this site ran inline: its bodies are not tasks.
     inline: AtomicBool,
     pub(crate) counts: Counts,
-    /// The live bodies: when each started, whether it was cancelled.
-    bodies: Mutex<Slab>,
+    /// Live bodies, claimed without a lock: `ids[i]` holds a body's
+    /// sequence number plus one (zero when free), `starts[i]` its start in
+    /// [`ticks`].
+    ids: [AtomicU64; SLOTS],
+    starts: [AtomicU64; SLOTS],
+    /// Off the fast path: bodies that found no free slot, and cancelled
+    /// bodies waiting to be declared zombies.
+    slow: Mutex<Slow>,
 }
+
+/// Lock-free slots per site: enough for the bodies a site usually has in
+/// flight; more go to the locked overflow list.
+const SLOTS: usize = 64;
+
+/// How many slots a new body tries before it takes the overflow list.
+const PROBES: usize = 8;
 
 /// One live body's place in its site's records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct BodyRef {
-    slot: usize,
-    /// The body's sequence number: tells a reused slot from this body's.
+    place: Place,
+    /// The body's sequence number at its site.
     id: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Slot(usize),
+    Overflow(usize),
+}
+
+/// What a site keeps behind its lock.
+#[derive(Debug)]
+struct Slow {
+    /// Start times of the bodies that found no free slot, by id.
+    overflow: Slab<(u64, Instant)>,
+    /// Cancelled bodies still alive.
+    doomed: Vec<Doomed>,
+}
+
+#[derive(Debug)]
+struct Doomed {
+    id: u64,
+    /// When it becomes a zombie.
+    due: std::time::Instant,
+    grace: Duration,
+    zombie: bool,
 }
 
 /// The counters of one site. `live` goes up and down; the others only grow.
@@ -88,7 +127,12 @@ impl Site {
                 cancelled: AtomicU64::new(0),
                 panicked: AtomicU64::new(0),
             },
-            bodies: Mutex::new(Slab::new()),
+            ids: [const { AtomicU64::new(0) }; SLOTS],
+            starts: [const { AtomicU64::new(0) }; SLOTS],
+            slow: Mutex::new(Slow {
+                overflow: Slab::new(),
+                doomed: Vec::new(),
+            }),
         }
     }
 
@@ -106,13 +150,27 @@ impl Site {
         let id = self.counts.started.fetch_add(1, Relaxed);
         self.counts.live.fetch_add(1, Relaxed);
         crate::report::body_started(self);
-        let slot = lock(&self.bodies).insert(Body {
+        let tag = id + 1;
+        for probe in 0..PROBES {
+            let slot = (id as usize).wrapping_add(probe) % SLOTS;
+            let free = self.ids[slot].load(Relaxed) == 0;
+            if free
+                && self.ids[slot]
+                    .compare_exchange(0, tag, SeqCst, Relaxed)
+                    .is_ok()
+            {
+                self.starts[slot].store(ticks(now), Relaxed);
+                return BodyRef {
+                    place: Place::Slot(slot),
+                    id,
+                };
+            }
+        }
+        let key = lock(&self.slow).overflow.insert((id, now));
+        BodyRef {
+            place: Place::Overflow(key),
             id,
-            start: now,
-            doomed: None,
-            zombie: false,
-        });
-        BodyRef { slot, id }
+        }
     }
 
     /// Notes that this site's bodies run in their caller's task.
@@ -129,13 +187,33 @@ impl Site {
 
     /// The body is gone (its future was dropped).
     pub(crate) fn end(&'static self, body: BodyRef) {
-        let ended = lock(&self.bodies).remove(body);
-        if let Some(ended) = ended {
-            if ended.zombie {
-                self.counts.zombies.fetch_sub(1, Relaxed);
-                crate::report::zombie_ended(self);
-            } else if ended.doomed.is_some() {
-                self.counts.doomed.fetch_sub(1, Relaxed);
+        match body.place {
+            Place::Slot(slot) => {
+                self.starts[slot].store(0, Relaxed);
+                self.ids[slot].store(0, SeqCst);
+            }
+            Place::Overflow(key) => {
+                lock(&self.slow).overflow.remove(key);
+            }
+        }
+        // `body_cancelled` counts before it looks for the body, and this
+        // frees the body before it looks at the count: one of the two sees
+        // the other, so no mark outlives its body.
+        if self.counts.doomed.load(SeqCst) > 0 || self.counts.zombies.load(SeqCst) > 0 {
+            let removed = {
+                let mut slow = lock(&self.slow);
+                let found = slow.doomed.iter().position(|d| d.id == body.id);
+                found.map(|at| slow.doomed.swap_remove(at))
+            };
+            match removed {
+                Some(doomed) if doomed.zombie => {
+                    self.counts.zombies.fetch_sub(1, Relaxed);
+                    crate::report::zombie_ended(self);
+                }
+                Some(_) => {
+                    self.counts.doomed.fetch_sub(1, SeqCst);
+                }
+                None => {}
             }
         }
         self.counts.live.fetch_sub(1, Relaxed);
@@ -146,40 +224,47 @@ impl Site {
     /// [`zombie::SLACK`](crate::zombie::SLACK), it is a zombie.
     pub(crate) fn body_cancelled(&'static self, body: BodyRef, grace: Duration) {
         let due = std::time::Instant::now() + grace + crate::zombie::SLACK;
-        let marked = {
-            let mut bodies = lock(&self.bodies);
-            match bodies.get_mut(body) {
-                Some(entry) if entry.doomed.is_none() => {
-                    entry.doomed = Some((due, grace));
-                    true
-                }
-                _ => false,
-            }
+        let mut slow = lock(&self.slow);
+        if slow.doomed.iter().any(|d| d.id == body.id) {
+            return;
+        }
+        self.counts.doomed.fetch_add(1, SeqCst);
+        let alive = match body.place {
+            Place::Slot(slot) => self.ids[slot].load(SeqCst) == body.id + 1,
+            Place::Overflow(key) => slow.overflow.get(key).is_some_and(|(id, _)| *id == body.id),
         };
-        if marked {
-            self.counts.doomed.fetch_add(1, Relaxed);
+        if alive {
+            slow.doomed.push(Doomed {
+                id: body.id,
+                due,
+                grace,
+                zombie: false,
+            });
+            drop(slow);
             crate::zombie::wake();
+        } else {
+            self.counts.doomed.fetch_sub(1, SeqCst);
         }
     }
 
     /// Marks the doomed bodies whose time is up as zombies, reporting each
     /// once. Called by the watchdog.
     pub(crate) fn find_zombies(&'static self, now: std::time::Instant) {
-        if self.counts.doomed.load(Relaxed) == 0 {
+        if self.counts.doomed.load(SeqCst) == 0 {
             return;
         }
         let mut found = Vec::new();
-        for entry in lock(&self.bodies).entries_mut() {
-            if let Some((due, grace)) = entry.doomed {
-                if due <= now && !entry.zombie {
-                    entry.zombie = true;
-                    found.push(grace);
-                }
+        for doomed in &mut lock(&self.slow).doomed {
+            if doomed.due <= now && !doomed.zombie {
+                doomed.zombie = true;
+                // Counted as a zombie before it stops counting as doomed,
+                // under the lock `end` takes to remove it.
+                self.counts.zombies.fetch_add(1, SeqCst);
+                self.counts.doomed.fetch_sub(1, SeqCst);
+                found.push(doomed.grace);
             }
         }
         for grace in found {
-            self.counts.doomed.fetch_sub(1, Relaxed);
-            self.counts.zombies.fetch_add(1, Relaxed);
             crate::report::zombie(self, grace);
         }
     }
@@ -205,7 +290,21 @@ impl Site {
 
     /// When the oldest live body started.
     pub(crate) fn oldest_start(&self) -> Option<Instant> {
-        lock(&self.bodies).entries().map(|body| body.start).min()
+        let slots = self
+            .ids
+            .iter()
+            .zip(&self.starts)
+            .filter(|(id, _)| id.load(Relaxed) != 0)
+            .map(|(_, start)| start.load(Relaxed))
+            .filter(|ticks| *ticks != 0)
+            .min()
+            .map(from_ticks);
+        let overflow = lock(&self.slow)
+            .overflow
+            .iter()
+            .map(|(_, start)| *start)
+            .min();
+        slots.into_iter().chain(overflow).min()
     }
 }
 
@@ -217,24 +316,31 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// What a site remembers of one live body.
-#[derive(Debug)]
-struct Body {
-    id: u64,
-    start: Instant,
-    /// Cancelled: when it becomes a zombie, and its grace period.
-    doomed: Option<(std::time::Instant, Duration)>,
-    zombie: bool,
+/// Nanoseconds since the first body started, plus one (zero means free):
+/// a start time that fits an atomic. On the paused clock it follows the
+/// paused time, as ages should.
+fn ticks(at: Instant) -> u64 {
+    let nanos = at.saturating_duration_since(epoch()).as_nanos();
+    u64::try_from(nanos).unwrap_or(u64::MAX - 1) + 1
 }
 
-/// The live bodies of a site, indexed by slot; freed slots are reused.
+fn from_ticks(ticks: u64) -> Instant {
+    epoch() + Duration::from_nanos(ticks - 1)
+}
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+/// Values indexed by key; freed keys are reused.
 #[derive(Debug)]
-struct Slab {
-    slots: Vec<Option<Body>>,
+struct Slab<T> {
+    slots: Vec<Option<T>>,
     free: Vec<usize>,
 }
 
-impl Slab {
+impl<T> Slab<T> {
     const fn new() -> Self {
         Slab {
             slots: Vec::new(),
@@ -242,44 +348,36 @@ impl Slab {
         }
     }
 
-    fn insert(&mut self, body: Body) -> usize {
+    fn insert(&mut self, value: T) -> usize {
         match self.free.pop() {
-            Some(slot) => {
-                self.slots[slot] = Some(body);
-                slot
+            Some(key) => {
+                self.slots[key] = Some(value);
+                key
             }
             None => {
-                self.slots.push(Some(body));
+                self.slots.push(Some(value));
                 self.slots.len() - 1
             }
         }
     }
 
-    fn get_mut(&mut self, body: BodyRef) -> Option<&mut Body> {
-        self.slots
-            .get_mut(body.slot)
-            .and_then(Option::as_mut)
-            .filter(|entry| entry.id == body.id)
+    fn get(&self, key: usize) -> Option<&T> {
+        self.slots.get(key).and_then(Option::as_ref)
     }
 
-    fn remove(&mut self, body: BodyRef) -> Option<Body> {
-        self.get_mut(body)?;
-        let removed = self.slots[body.slot].take();
-        self.free.push(body.slot);
+    fn remove(&mut self, key: usize) -> Option<T> {
+        let removed = self.slots.get_mut(key).and_then(Option::take)?;
+        self.free.push(key);
         if self.free.len() == self.slots.len() {
-            // Idle again: give the memory back.
+            // Empty again: give the memory back.
             self.slots = Vec::new();
             self.free = Vec::new();
         }
-        removed
+        Some(removed)
     }
 
-    fn entries(&self) -> impl Iterator<Item = &Body> {
+    fn iter(&self) -> impl Iterator<Item = &T> {
         self.slots.iter().flatten()
-    }
-
-    fn entries_mut(&mut self) -> impl Iterator<Item = &mut Body> {
-        self.slots.iter_mut().flatten()
     }
 }
 
@@ -394,18 +492,45 @@ mod tests {
     }
 
     #[test]
-    fn a_stale_reference_does_not_touch_a_reused_slot() {
+    fn a_body_that_ended_is_never_marked() {
         static SITE: Site = Site::new("unit", module_path!(), file!(), line!());
         let old = SITE.start(Instant::now());
-        let keep = SITE.start(Instant::now());
         SITE.end(old);
-        let new = SITE.start(Instant::now());
-        assert_eq!(new.slot, old.slot, "the slot is reused");
         SITE.body_cancelled(old, Duration::ZERO);
         assert_eq!(SITE.counts.doomed.load(Relaxed), 0, "the old body is gone");
-        SITE.end(new);
-        SITE.end(keep);
-        assert_eq!(SITE.counts.live.load(Relaxed), 0);
+        SITE.find_zombies(std::time::Instant::now() + Duration::from_secs(5));
+        assert_eq!(SITE.counts.zombies.load(Relaxed), 0);
+    }
+
+    #[test]
+    fn bodies_beyond_the_slots_overflow_and_are_counted_alike() {
+        static SITE: Site = Site::new("unit", module_path!(), file!(), line!());
+        let t0 = Instant::now();
+        let first = SITE.start(t0);
+        let rest: Vec<_> = (1..200)
+            .map(|i| SITE.start(t0 + Duration::from_millis(i)))
+            .collect();
+        assert!(rest.iter().any(|b| matches!(b.place, Place::Overflow(_))));
+        assert_eq!(SITE.counts.live.load(Relaxed), 200);
+        assert_eq!(SITE.oldest_start(), Some(t0));
+        SITE.end(first);
+        assert_eq!(SITE.oldest_start(), Some(t0 + Duration::from_millis(1)));
+        let overflowed = *rest
+            .iter()
+            .rev()
+            .find(|b| matches!(b.place, Place::Overflow(_)))
+            .unwrap();
+        SITE.body_cancelled(overflowed, Duration::ZERO);
+        SITE.find_zombies(std::time::Instant::now() + Duration::from_secs(2));
+        assert_eq!(SITE.counts.zombies.load(Relaxed), 1);
+        for body in rest {
+            SITE.end(body);
+        }
+        assert_eq!(
+            [&SITE.counts.live, &SITE.counts.zombies, &SITE.counts.doomed].map(|c| c.load(Relaxed)),
+            [0, 0, 0]
+        );
+        assert_eq!(SITE.oldest_start(), None);
     }
 
     #[test]

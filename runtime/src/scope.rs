@@ -46,9 +46,14 @@ pub(crate) struct Scope {
     pub(crate) grace: Duration,
     /// The `assert_no_leaks` scope this one was opened in, however deep.
     pub(crate) tracker: Option<Arc<Tracker>>,
-    /// The body's record in its site, once the body has started.
-    pub(crate) body: OnceLock<BodyRef>,
+    /// The body's record in its site; `None` for a tracking scope, which
+    /// has no body of its own.
+    pub(crate) body: Option<BodyRef>,
     cancelled: AtomicBool,
+    closed: AtomicBool,
+    /// Set before anything is put in `shared`: until then, cancelling and
+    /// closing need not take its lock.
+    used: AtomicBool,
     token: OnceLock<CancellationToken>,
     parent: Option<Arc<Scope>>,
     shared: Mutex<Shared>,
@@ -59,7 +64,6 @@ pub(crate) struct Scope {
 struct Shared {
     /// The task (or inline call) running the body, woken on cancellation.
     watcher: Option<Waker>,
-    closed: bool,
     /// `timebox::spawn` children: aborted when the scope closes.
     tasks: Vec<(AbortHandle, Arc<Scope>)>,
     /// Timed calls nested in this one: cancelled with it.
@@ -73,6 +77,7 @@ impl Scope {
         grace: Duration,
         parent: Option<Arc<Scope>>,
         tracker: Option<Arc<Tracker>>,
+        body: Option<BodyRef>,
     ) -> Arc<Scope> {
         let tracker = tracker.or_else(|| parent.as_ref().and_then(|p| p.tracker.clone()));
         let cancelled = parent
@@ -83,16 +88,21 @@ impl Scope {
             site,
             grace,
             tracker,
-            body: OnceLock::new(),
+            body,
             cancelled: AtomicBool::new(cancelled),
+            closed: AtomicBool::new(false),
+            used: AtomicBool::new(false),
             token: OnceLock::new(),
             parent,
             shared: Mutex::new(Shared::default()),
         })
     }
 
-    /// Opens the scope of a timed call started `now`: deadline clamped to
-    /// the enclosing scope's, cancelled with it.
+    /// Opens the scope of a timed call started `now`, and counts its body
+    /// as started: deadline clamped to the enclosing scope's, cancelled
+    /// with it. The body must be handed to a [`ScopedBody`] at once.
+    ///
+    /// [`ScopedBody`]: crate::body::ScopedBody
     pub(crate) fn open(
         site: &'static Site,
         timeout: Duration,
@@ -101,32 +111,39 @@ impl Scope {
     ) -> (Arc<Scope>, Budget) {
         let parent = Scope::current();
         let own = now.checked_add(timeout).unwrap_or_else(|| far_future(now));
-        let (deadline, clamped_by) = match parent.as_ref().and_then(|p| p.budget.as_ref()) {
-            Some(outer) if outer.deadline < own => (outer.deadline, Some(outer.name)),
-            _ => (own, None),
+        let budget = match parent.as_ref().and_then(|p| p.budget.as_ref()) {
+            Some(outer) if outer.deadline < own => Budget {
+                name: site.name(),
+                deadline: outer.deadline,
+                timeout: outer.deadline.saturating_duration_since(now),
+                clamped_by: Some(outer.name),
+            },
+            _ => Budget {
+                name: site.name(),
+                deadline: own,
+                timeout,
+                clamped_by: None,
+            },
         };
-        let budget = Budget {
-            name: site.name(),
-            deadline,
-            timeout: deadline.saturating_duration_since(now),
-            clamped_by,
-        };
-        let scope = Scope::new(site, Some(budget.clone()), grace, parent, None);
+        let body = Some(site.start(now));
+        let scope = Scope::new(site, Some(budget.clone()), grace, parent, None, body);
         if let Some(parent) = &scope.parent {
             parent.nest(&scope);
         }
         (scope, budget)
     }
 
-    /// The scope of a `timebox::spawn` child of `parent`: same deadline,
-    /// cancelled with it, aborted when it closes.
-    pub(crate) fn child(parent: &Arc<Scope>, site: &'static Site) -> Arc<Scope> {
+    /// The scope of a `timebox::spawn` child of `parent`, started `now`:
+    /// same deadline, cancelled with it, aborted when it closes.
+    pub(crate) fn child(parent: &Arc<Scope>, site: &'static Site, now: Instant) -> Arc<Scope> {
+        let body = Some(site.start(now));
         let child = Scope::new(
             site,
             parent.budget.clone(),
             Duration::ZERO,
             Some(Arc::clone(parent)),
             None,
+            body,
         );
         parent.nest(&child);
         child
@@ -135,7 +152,7 @@ impl Scope {
     /// A scope with no deadline that only attributes what starts in it to
     /// `tracker`.
     pub(crate) fn tracking(site: &'static Site, tracker: Arc<Tracker>) -> Arc<Scope> {
-        Scope::new(site, None, Duration::ZERO, None, Some(tracker))
+        Scope::new(site, None, Duration::ZERO, None, Some(tracker), None)
     }
 
     /// The scope the current task runs in, if any.
@@ -146,6 +163,13 @@ impl Scope {
     /// Runs `fut` with this scope as the current one.
     pub(crate) fn enter<F: Future>(self: Arc<Self>, fut: F) -> impl Future<Output = F::Output> {
         CURRENT.scope(self, fut)
+    }
+
+    /// Runs `f` (one poll of a body) with this scope as the current one:
+    /// the per-poll form of [`Scope::enter`], for futures that poll a body
+    /// themselves and would rather not wrap it.
+    pub(crate) fn run_in<R>(self: &Arc<Self>, f: impl FnOnce() -> R) -> R {
+        CURRENT.sync_scope(Arc::clone(self), f)
     }
 
     /// Whether this scope was cancelled: by its owner, an enclosing scope,
@@ -171,10 +195,22 @@ impl Scope {
     }
 
     fn finish(&self, close: bool) {
-        let first = !self.cancelled.swap(true, Ordering::AcqRel);
+        let first = !self.cancelled.swap(true, Ordering::SeqCst);
+        if close {
+            self.closed.store(true, Ordering::SeqCst);
+        }
+        if first {
+            if let Some(token) = self.token.get() {
+                token.cancel();
+            }
+        }
+        // Whoever registers something sets `used` first and checks the
+        // flags after: if this sees `used` unset, they see the flags set.
+        if !self.used.load(Ordering::SeqCst) {
+            return;
+        }
         let (watcher, calls, tasks) = {
             let mut shared = lock(&self.shared);
-            shared.closed |= close;
             let tasks = if close {
                 std::mem::take(&mut shared.tasks)
             } else {
@@ -186,29 +222,20 @@ impl Scope {
                 tasks,
             )
         };
-        if first {
-            if let Some(token) = self.token.get() {
-                token.cancel();
-            }
-        }
         if let Some(waker) = watcher {
             waker.wake();
         }
         for call in calls.iter().filter_map(Weak::upgrade) {
             call.cancel();
         }
-        for (task, scope) in tasks {
-            if !task.is_finished() {
-                task.abort();
-                scope.body_cancelled();
-            }
-        }
+        abort_all(tasks);
     }
 
     /// Registers `waker` to be woken when this scope is cancelled; whether
     /// it already is. Registering first and checking after means no
     /// cancellation slips between the two.
     pub(crate) fn watch(&self, waker: &Waker) -> bool {
+        self.used.store(true, Ordering::SeqCst);
         {
             let mut shared = lock(&self.shared);
             match &mut shared.watcher {
@@ -222,22 +249,26 @@ impl Scope {
     /// Makes a spawned task a child of this scope: aborted when it closes,
     /// or at once if it already has.
     pub(crate) fn adopt(&self, task: AbortHandle, scope: Arc<Scope>) {
-        let mut shared = lock(&self.shared);
-        if shared.closed {
-            drop(shared);
-            task.abort();
-            return;
+        self.used.store(true, Ordering::SeqCst);
+        {
+            let mut shared = lock(&self.shared);
+            if shared.tasks.len() >= 16 && shared.tasks.len().is_power_of_two() {
+                // A long-lived scope spawning many short children: forget
+                // the finished ones now and then, so the list stays small.
+                shared.tasks.retain(|(task, _)| !task.is_finished());
+            }
+            shared.tasks.push((task, scope));
         }
-        if shared.tasks.len() >= 16 && shared.tasks.len().is_power_of_two() {
-            // A long-lived scope spawning many short children: forget the
-            // finished ones now and then, so the list stays small.
-            shared.tasks.retain(|(task, _)| !task.is_finished());
+        // Closed meanwhile: the close may have emptied the list before this
+        // child joined it.
+        if self.closed.load(Ordering::SeqCst) {
+            abort_all(std::mem::take(&mut lock(&self.shared).tasks));
         }
-        shared.tasks.push((task, scope));
     }
 
     /// Makes a call or child nested in this scope cancel with it.
     fn nest(&self, call: &Arc<Scope>) {
+        self.used.store(true, Ordering::SeqCst);
         {
             let mut shared = lock(&self.shared);
             if shared.calls.len() >= 16 && shared.calls.len().is_power_of_two() {
@@ -247,7 +278,7 @@ impl Scope {
         }
         // Cancelled meanwhile: the cancellation may have taken the list
         // before this call joined it.
-        if self.cancelled.load(Ordering::Acquire) {
+        if self.cancelled.load(Ordering::SeqCst) {
             call.cancel();
         }
     }
@@ -274,8 +305,19 @@ impl Scope {
     /// The body of this scope was just cancelled: if it is still alive after
     /// its grace period and a second, it is a zombie.
     pub(crate) fn body_cancelled(&self) {
-        if let Some(body) = self.body.get() {
-            self.site.body_cancelled(*body, self.grace);
+        if let Some(body) = self.body {
+            self.site.body_cancelled(body, self.grace);
+        }
+    }
+}
+
+/// Aborts spawned children that are still running; each one's body is
+/// marked cancelled, for zombie detection.
+fn abort_all(tasks: Vec<(AbortHandle, Arc<Scope>)>) {
+    for (task, scope) in tasks {
+        if !task.is_finished() {
+            task.abort();
+            scope.body_cancelled();
         }
     }
 }
@@ -495,7 +537,7 @@ mod tests {
     #[tokio::test]
     async fn closing_aborts_children_and_later_adoptions() {
         let (scope, _) = open(&OUTER, Duration::from_secs(5));
-        let child = Scope::child(&scope, &INNER);
+        let child = Scope::child(&scope, &INNER, Instant::now());
         assert_eq!(
             child.budget.as_ref().map(|b| b.deadline),
             scope.budget.as_ref().map(|b| b.deadline)

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::body::{LiveBody, OutcomeGuard};
+use crate::body::{OutcomeGuard, RootBody, ScopedBody};
 use crate::registry::{self, Outcome, Site};
 use crate::scope::Scope;
 
@@ -64,22 +64,18 @@ where
     let site = registry::spawn_site(Location::caller());
     match Scope::current() {
         Some(parent) => {
-            let scope = Scope::child(&parent, site);
-            let live = LiveBody::start(site, Some(&scope), Instant::now());
+            let scope = Scope::child(&parent, site, Instant::now());
+            let live = ScopedBody::new(Arc::clone(&scope));
             let task = tokio::spawn(Arc::clone(&scope).enter(child(site, live, future)));
             parent.adopt(task.abort_handle(), scope);
             task
         }
-        None => tokio::spawn(child(
-            site,
-            LiveBody::start(site, None, Instant::now()),
-            future,
-        )),
+        None => tokio::spawn(child(site, RootBody::start(site, Instant::now()), future)),
     }
 }
 
 /// The child's future: counted live until dropped, its outcome recorded.
-async fn child<F: Future>(site: &'static Site, _live: LiveBody, future: F) -> F::Output {
+async fn child<F: Future, L>(site: &'static Site, _live: L, future: F) -> F::Output {
     let mut outcome = OutcomeGuard::new(site);
     let output = future.await;
     outcome.set(Outcome::Ok);
