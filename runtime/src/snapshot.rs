@@ -64,7 +64,7 @@ impl SiteStats {
             module: site.module,
             file: site.file,
             line: site.line,
-            live: c.live.load(Relaxed),
+            live: c.live(),
             zombies: c.zombies.load(Relaxed),
             started: c.started.load(Relaxed),
             ok: c.ok.load(Relaxed),
