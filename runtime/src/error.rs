@@ -73,12 +73,17 @@ impl Error {
     /// Why the call ended without a value.
     ///
     /// ```
-    /// # let err = timebox::Error::__example();
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// # #[timebox::timed(secs = 1)]
+    /// # async fn fetch() -> Result<(), timebox::Error> { std::future::pending().await }
+    /// # let err = fetch().await.unwrap_err();
     /// match err.kind() {
     ///     timebox::ErrorKind::Elapsed => println!("too slow"),
     ///     timebox::ErrorKind::Cancelled => println!("cancelled"),
     ///     _ => println!("something newer"),
     /// }
+    /// # }
     /// ```
     pub fn kind(&self) -> ErrorKind {
         self.kind
@@ -87,8 +92,13 @@ impl Error {
     /// The call's label: the `name` key of `#[timed]`, or the function's name.
     ///
     /// ```
-    /// # let err = timebox::Error::__example();
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// # #[timebox::timed(secs = 1)]
+    /// # async fn fetch() -> Result<(), timebox::Error> { std::future::pending().await }
+    /// # let err = fetch().await.unwrap_err();
     /// assert_eq!(err.name(), "fetch");
+    /// # }
     /// ```
     pub fn name(&self) -> &str {
         self.name
@@ -98,8 +108,13 @@ impl Error {
     /// enclosing timed call had less time left.
     ///
     /// ```
-    /// # let err = timebox::Error::__example();
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// # #[timebox::timed(secs = 1)]
+    /// # async fn fetch() -> Result<(), timebox::Error> { std::future::pending().await }
+    /// # let err = fetch().await.unwrap_err();
     /// assert_eq!(err.timeout(), std::time::Duration::from_secs(1));
+    /// # }
     /// ```
     pub fn timeout(&self) -> Duration {
         self.timeout
@@ -108,8 +123,13 @@ impl Error {
     /// Whether the deadline passed.
     ///
     /// ```
-    /// # let err = timebox::Error::__example();
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// # #[timebox::timed(secs = 1)]
+    /// # async fn fetch() -> Result<(), timebox::Error> { std::future::pending().await }
+    /// # let err = fetch().await.unwrap_err();
     /// assert!(err.is_elapsed());
+    /// # }
     /// ```
     pub fn is_elapsed(&self) -> bool {
         self.kind == ErrorKind::Elapsed
@@ -118,21 +138,16 @@ impl Error {
     /// Whether the call was cancelled before its deadline.
     ///
     /// ```
-    /// # let err = timebox::Error::__example();
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// # #[timebox::timed(secs = 1)]
+    /// # async fn fetch() -> Result<(), timebox::Error> { std::future::pending().await }
+    /// # let err = fetch().await.unwrap_err();
     /// assert!(!err.is_cancelled());
+    /// # }
     /// ```
     pub fn is_cancelled(&self) -> bool {
         self.kind == ErrorKind::Cancelled
-    }
-
-    #[doc(hidden)]
-    pub fn __example() -> Self {
-        Error {
-            kind: ErrorKind::Elapsed,
-            name: "fetch",
-            timeout: Duration::from_secs(1),
-            clamped_by: None,
-        }
     }
 }
 
@@ -160,9 +175,14 @@ impl std::error::Error for Error {}
 /// retry). The timebox error stays reachable as the source.
 ///
 /// ```
-/// # let err = timebox::Error::__example();
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// # #[timebox::timed(secs = 1)]
+/// # async fn fetch() -> Result<(), timebox::Error> { std::future::pending().await }
+/// # let err = fetch().await.unwrap_err();
 /// let io: std::io::Error = err.into();
 /// assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);
+/// # }
 /// ```
 impl From<Error> for std::io::Error {
     fn from(err: Error) -> Self {
