@@ -34,6 +34,9 @@ pub(crate) struct Config {
     pub(crate) krate: Option<Path>,
     pub(crate) inline: Option<Span>,
     pub(crate) fallback: Option<Expr>,
+    /// `fallback` was given but its value was wrong: the function is
+    /// expanded as if it had one, and no second error follows.
+    pub(crate) fallback_stand_in: bool,
     pub(crate) grace: Option<(Span, u64)>,
     /// The arguments as written, for suggestions that repeat them.
     pub(crate) args: String,
@@ -202,6 +205,7 @@ impl Config {
             }
             "fallback" if self.fallback.is_none() => {
                 self.fallback = Some(syn::parse_quote!(::core::unreachable!()));
+                self.fallback_stand_in = true;
             }
             "inline" if self.inline.is_none() => self.inline = Some(key.span()),
             _ => {}

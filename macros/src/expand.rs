@@ -75,7 +75,18 @@ pub(crate) fn function(func: TimedFn, config: &Config, mode: Mode) -> TokenStrea
         let ms = Literal::u64_unsuffixed(*ms);
         quote!(.grace_ms(#ms))
     });
-    let spec = quote!(#private::Spec::new(#site, #timeout) #grace);
+    // With `duration = EXPR`, the call is spanned at EXPR: a value of the
+    // wrong type is reported there alone, not with a label on the attribute.
+    let spec_span = match &config.timeout {
+        Some((_, _, Timeout::Expr(expr))) => first_span(expr.to_token_stream()),
+        _ => Span::call_site(),
+    };
+    let spec_new = respan(quote!(#private::Spec::new), spec_span);
+    let spec_args = respan_group(
+        Group::new(proc_macro2::Delimiter::Parenthesis, quote!(#site, #timeout)),
+        spec_span,
+    );
+    let spec = quote!(#spec_new #spec_args #grace);
 
     // The user's statements go straight into the `async move` block, in
     // the user's braces: no nested block for lints such as `unused_braces`
@@ -110,12 +121,30 @@ pub(crate) fn function(func: TimedFn, config: &Config, mode: Mode) -> TokenStrea
         (None, ReturnType::Type(..)) => None,
     };
     let call = match fallback {
-        Some(fallback) => quote! {
-            match #result {
-                ::core::result::Result::Ok(#value) => #value,
-                ::core::result::Result::Err(_) => #fallback,
+        // The fallback is typed as the return type: a wrong one is a plain
+        // "expected R" at the user's expression.
+        Some(fallback) => {
+            let ty = output_type(&sig.output);
+            let typed = quote::format_ident!("fallback", span = Span::mixed_site());
+            let annotation = ty.map(|ty| quote!(: #ty));
+            // A stand-in (after an error in `fallback`) diverges: no `let`
+            // after it, or an "unreachable expression" warning would join
+            // the error.
+            let fallback = if config.fallback_stand_in {
+                fallback
+            } else {
+                quote!({
+                    let #typed #annotation = #fallback;
+                    #typed
+                })
+            };
+            quote! {
+                match #result {
+                    ::core::result::Result::Ok(#value) => #value,
+                    ::core::result::Result::Err(_) => #fallback,
+                }
             }
-        },
+        }
         None => {
             // Spanned at the return type's first token, so that a type
             // breaking the rule gets its one error there.
@@ -152,16 +181,8 @@ pub(crate) fn function(func: TimedFn, config: &Config, mode: Mode) -> TokenStrea
 /// reported in the body, at the user's token, against the declared type.
 /// An `impl Trait` in `R` cannot be named there and becomes `_`.
 fn pin_output(output: &ReturnType) -> TokenStream {
-    let ty = match output {
-        ReturnType::Default => quote!(()),
-        ReturnType::Type(_, ty) => {
-            let mut ty = (**ty).clone();
-            infer_impl_trait(&mut ty);
-            if matches!(ty, Type::Infer(_)) {
-                return TokenStream::new();
-            }
-            ty.into_token_stream()
-        }
+    let Some(ty) = output_type(output) else {
+        return TokenStream::new();
     };
     let r = quote::format_ident!("output", span = Span::mixed_site());
     quote! {
@@ -169,6 +190,23 @@ fn pin_output(output: &ReturnType) -> TokenStream {
         if false {
             let #r: #ty = loop {};
             return #r;
+        }
+    }
+}
+
+/// The declared return type as it can be written inside the body: `()`
+/// when there is none, `impl Trait` replaced by `_`; nothing when that
+/// leaves only `_`.
+fn output_type(output: &ReturnType) -> Option<TokenStream> {
+    match output {
+        ReturnType::Default => Some(quote!(())),
+        ReturnType::Type(_, ty) => {
+            let mut ty = (**ty).clone();
+            infer_impl_trait(&mut ty);
+            match ty {
+                Type::Infer(_) => None,
+                ty => Some(ty.into_token_stream()),
+            }
         }
     }
 }

@@ -25,6 +25,9 @@ async fn suggestions(prefix: String) -> Vec<String> {
         .await
     {
         ::core::result::Result::Ok(value) => value,
-        ::core::result::Result::Err(_) => Vec::new(),
+        ::core::result::Result::Err(_) => {
+            let fallback: Vec<String> = Vec::new();
+            fallback
+        }
     }
 }
