@@ -170,23 +170,6 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Lets `?` on an infallible result compile in a body returning
-/// `Result<T, timebox::Error>`; it also makes rustc explain a missing
-/// conversion as "`?` couldn't convert the error" rather than a type
-/// mismatch.
-///
-/// ```
-/// # use std::convert::Infallible;
-/// let never: Result<u8, Infallible> = Ok(1);
-/// let value: Result<u8, timebox::Error> = never.map_err(Into::into);
-/// assert_eq!(value, Ok(1));
-/// ```
-impl From<std::convert::Infallible> for Error {
-    fn from(never: std::convert::Infallible) -> Self {
-        match never {}
-    }
-}
-
 /// `Elapsed` becomes [`std::io::ErrorKind::TimedOut`], `Cancelled` becomes
 /// [`std::io::ErrorKind::Other`] (never `Interrupted`, which std's I/O loops
 /// retry). The timebox error stays reachable as the source.
