@@ -39,7 +39,7 @@ fn main() {
         env("TIMEBOX_BENCH_ITERS", 20_000)
     };
 
-    let cases: [(&str, Case); 7] = [
+    let cases: [(&str, Case); 8] = [
         ("body().await", || Box::pin(baseline::direct())),
         ("tokio::time::timeout inline", || {
             Box::pin(baseline::timeout_inline())
@@ -52,6 +52,9 @@ fn main() {
         }),
         ("hand-written abort-on-drop", || {
             Box::pin(baseline::abort_on_drop())
+        }),
+        ("  ... output via oneshot", || {
+            Box::pin(baseline::abort_on_drop_oneshot())
         }),
         ("#[timed] spawn", || Box::pin(timed_spawn())),
         ("#[timed] inline", || Box::pin(timed_inline())),

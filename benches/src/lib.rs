@@ -90,6 +90,20 @@ pub mod baseline {
         }
     }
 
+    /// The same with the output sent through a `tokio::sync::oneshot`
+    /// instead of read from the `JoinHandle`: what the output slot costs.
+    pub async fn abort_on_drop_oneshot() -> Result<u64, Error> {
+        let (tx, rx) = oneshot::channel();
+        let _task = AbortOnDrop(tokio::spawn(async move {
+            let _ = tx.send(body().await);
+        }));
+        match tokio::time::timeout(BUDGET, rx).await {
+            Ok(Ok(value)) => value,
+            Ok(Err(_)) => Err(Error::other("cancelled")),
+            Err(_) => Err(elapsed()),
+        }
+    }
+
     struct AbortOnDrop<T>(JoinHandle<T>);
 
     impl<T> Drop for AbortOnDrop<T> {
