@@ -4,6 +4,7 @@
 //! there, and its expansion calls into that crate's runtime.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod capture;
 mod check;
