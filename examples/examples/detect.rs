@@ -17,6 +17,7 @@
 use std::time::Duration;
 
 use timebox::timed;
+use timebox_examples::flags;
 
 /// A clean call: answers in a millisecond, well within its budget.
 #[timed(ms = 200)]
@@ -45,28 +46,10 @@ async fn render(page: u64) -> Result<String, timebox::Error> {
     Ok(format!("page {page}"))
 }
 
-fn traffic_secs() -> Result<u64, String> {
-    let mut args = std::env::args().skip(1);
-    match (args.next().as_deref(), args.next()) {
-        (None, _) => Ok(4),
-        (Some("--secs"), Some(n)) => match n.parse() {
-            Ok(secs) if secs > 0 => Ok(secs),
-            _ => Err(format!(
-                "--secs takes a whole number of seconds > 0, not {n:?}"
-            )),
-        },
-        _ => Err("usage: detect [--secs N]".into()),
-    }
-}
-
 fn main() {
-    let secs = match traffic_secs() {
-        Ok(secs) => secs,
-        Err(message) => {
-            eprintln!("detect: {message}");
-            std::process::exit(2);
-        }
-    };
+    let secs = flags::from_env("detect", &["--secs"])
+        .last()
+        .map_or(4, |(_, secs)| *secs);
     // Extra workers: the zombie path keeps up to three of them blocked.
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(6)

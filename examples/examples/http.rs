@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use timebox_examples::flags;
 use timebox_examples::http::{Client, Endpoint, Outcome, Server, Settings as ServerSettings};
 use timebox_examples::http::{live_calls, live_handlers};
 use tokio::runtime::{Builder, Runtime};
@@ -35,35 +36,23 @@ struct Settings {
 }
 
 impl Settings {
-    fn from_args() -> Result<Self, String> {
+    fn from_args() -> Self {
         let mut settings = Settings {
             traffic: Duration::from_secs(6),
             every: Duration::from_millis(25),
             timeout: Duration::from_millis(500),
             ceiling: Duration::from_secs(2),
         };
-        let mut args = std::env::args().skip(1);
-        while let Some(flag) = args.next() {
-            let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-            let number: u64 = value
-                .parse()
-                .map_err(|_| format!("{flag} takes a whole number, not {value:?}"))?;
-            if number == 0 {
-                return Err(format!("{flag} must be greater than zero"));
-            }
+        let known = ["--secs", "--every-ms", "--timeout-ms", "--ceiling-ms"];
+        for (flag, n) in flags::from_env("http", &known) {
             match flag.as_str() {
-                "--secs" => settings.traffic = Duration::from_secs(number),
-                "--every-ms" => settings.every = Duration::from_millis(number),
-                "--timeout-ms" => settings.timeout = Duration::from_millis(number),
-                "--ceiling-ms" => settings.ceiling = Duration::from_millis(number),
-                _ => {
-                    return Err(format!(
-                        "unknown flag {flag}; flags: --secs --every-ms --timeout-ms --ceiling-ms"
-                    ));
-                }
+                "--secs" => settings.traffic = Duration::from_secs(n),
+                "--every-ms" => settings.every = Duration::from_millis(n),
+                "--timeout-ms" => settings.timeout = Duration::from_millis(n),
+                _ => settings.ceiling = Duration::from_millis(n),
             }
         }
-        Ok(settings)
+        settings
     }
 
     /// The `/slow` delays, in turn: two well within the caller's budget,
@@ -111,13 +100,7 @@ fn runtime() -> Runtime {
 }
 
 fn main() {
-    let settings = match Settings::from_args() {
-        Ok(settings) => settings,
-        Err(message) => {
-            eprintln!("http: {message}");
-            std::process::exit(2);
-        }
-    };
+    let settings = Settings::from_args();
 
     // One runtime per side, as two services would have.
     let server_rt = runtime();

@@ -12,6 +12,7 @@
 use std::time::Duration;
 
 use timebox::timed;
+use timebox_examples::flags;
 use tokio::runtime::{Builder, Runtime};
 
 /// What the demo is asked to do: `--secs`, `--every-ms`, `--timeout-ms`,
@@ -29,35 +30,23 @@ struct Settings {
 }
 
 impl Settings {
-    fn from_args() -> Result<Self, String> {
+    fn from_args() -> Self {
         let mut settings = Settings {
             traffic: Duration::from_secs(8),
             every: Duration::from_millis(100),
             timeout: Duration::from_secs(1),
             work: Duration::from_secs(2),
         };
-        let mut args = std::env::args().skip(1);
-        while let Some(flag) = args.next() {
-            let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-            let number: u64 = value
-                .parse()
-                .map_err(|_| format!("{flag} takes a whole number, not {value:?}"))?;
-            if number == 0 {
-                return Err(format!("{flag} must be greater than zero"));
-            }
+        let known = ["--secs", "--every-ms", "--timeout-ms", "--work-ms"];
+        for (flag, n) in flags::from_env("leak_demo", &known) {
             match flag.as_str() {
-                "--secs" => settings.traffic = Duration::from_secs(number),
-                "--every-ms" => settings.every = Duration::from_millis(number),
-                "--timeout-ms" => settings.timeout = Duration::from_millis(number),
-                "--work-ms" => settings.work = Duration::from_millis(number),
-                _ => {
-                    return Err(format!(
-                        "unknown flag {flag}; flags: --secs --every-ms --timeout-ms --work-ms"
-                    ));
-                }
+                "--secs" => settings.traffic = Duration::from_secs(n),
+                "--every-ms" => settings.every = Duration::from_millis(n),
+                "--timeout-ms" => settings.timeout = Duration::from_millis(n),
+                _ => settings.work = Duration::from_millis(n),
             }
         }
-        Ok(settings)
+        settings
     }
 }
 
@@ -94,13 +83,7 @@ fn runtime() -> Runtime {
 }
 
 fn main() {
-    let settings = match Settings::from_args() {
-        Ok(settings) => settings,
-        Err(message) => {
-            eprintln!("leak_demo: {message}");
-            std::process::exit(2);
-        }
-    };
+    let settings = Settings::from_args();
     println!(
         "a request every {:?}; the upstream works {:?}, then stalls; callers give up after {:?}\n",
         settings.every, settings.work, settings.timeout

@@ -2,8 +2,10 @@
 //!
 //! The library holds what an example shares with the test suite, so that the
 //! test drives the very code the example shows: [`http`], the loopback HTTP
-//! server and client of `cargo run --example http`.
+//! server and client of `cargo run --example http`, and [`flags`], the
+//! examples' command line.
 
 #![forbid(unsafe_code)]
 
+pub mod flags;
 pub mod http;

@@ -104,6 +104,23 @@ pub async fn settle() {
     }
 }
 
+/// Generous slack for timing assertions on the real clock of a loaded CI.
+pub const SLACK: Duration = Duration::from_secs(2);
+
+/// Asserts that something took `expected`: exactly on the paused clock,
+/// within [`SLACK`] above it on a real one.
+pub fn assert_took(flavor: Flavor, elapsed: Duration, expected: Duration) {
+    if flavor.exact_time() {
+        assert_eq!(elapsed, expected);
+    } else {
+        assert!(elapsed >= expected, "{elapsed:?} < {expected:?}");
+        assert!(
+            elapsed < expected + SLACK,
+            "{elapsed:?} took far longer than {expected:?}"
+        );
+    }
+}
+
 /// Counts how many times the values it hands out were dropped.
 #[derive(Debug, Clone, Default)]
 pub struct DropCounter(Arc<AtomicUsize>);

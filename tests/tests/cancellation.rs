@@ -10,23 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use timebox::{ErrorKind, timed};
-use timebox_tests::{DropCounter, Dropped, Flavor, on_every_runtime, settle};
+use timebox_tests::{DropCounter, Dropped, Flavor, assert_took, on_every_runtime, settle};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-
-const SLACK: Duration = Duration::from_secs(2);
-
-fn assert_took(flavor: Flavor, elapsed: Duration, expected: Duration) {
-    if flavor.exact_time() {
-        assert_eq!(elapsed, expected);
-    } else {
-        assert!(elapsed >= expected, "{elapsed:?} < {expected:?}");
-        assert!(
-            elapsed < expected + SLACK,
-            "{elapsed:?} took far longer than {expected:?}"
-        );
-    }
-}
 
 // ---- inline ------------------------------------------------------------
 

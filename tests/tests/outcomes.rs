@@ -6,23 +6,8 @@ use std::future::pending;
 use std::time::Duration;
 
 use timebox::{ErrorKind, timed};
-use timebox_tests::{DropCounter, Dropped, Flavor, on_every_runtime, serial, settle};
+use timebox_tests::{DropCounter, Dropped, Flavor, assert_took, on_every_runtime, serial, settle};
 use tokio::time::Instant;
-
-/// Generous slack for timing assertions on the real clock of a loaded CI.
-const SLACK: Duration = Duration::from_secs(2);
-
-fn assert_took(flavor: Flavor, elapsed: Duration, expected: Duration) {
-    if flavor.exact_time() {
-        assert_eq!(elapsed, expected);
-    } else {
-        assert!(elapsed >= expected, "{elapsed:?} < {expected:?}");
-        assert!(
-            elapsed < expected + SLACK,
-            "{elapsed:?} took far longer than {expected:?}"
-        );
-    }
-}
 
 #[timed(ms = 500)]
 async fn answer(guard: Dropped) -> Result<u32, timebox::Error> {

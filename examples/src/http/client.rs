@@ -179,12 +179,7 @@ async fn timed_get(client: Client, path: String, timeout: Duration) -> Result<Re
 /// The client's timed calls alive now: the part of [`timebox::live`] that
 /// is this module's.
 pub fn live_calls() -> u64 {
-    timebox::snapshot()
-        .sites()
-        .iter()
-        .filter(|site| site.module == module_path!())
-        .map(|site| site.live)
-        .sum()
+    super::live_in(module_path!())
 }
 
 #[cfg(test)]

@@ -33,5 +33,16 @@
 mod client;
 mod server;
 
+/// The timed bodies alive now whose site is in `module`: one side's share
+/// of [`timebox::live`] when client and server share a process.
+fn live_in(module: &str) -> u64 {
+    timebox::snapshot()
+        .sites()
+        .iter()
+        .filter(|site| site.module == module)
+        .map(|site| site.live)
+        .sum()
+}
+
 pub use client::{CallError, Client, Endpoint, Outcome, Reply, live_calls};
 pub use server::{Server, ServerStats, Settings, live_handlers};

@@ -363,12 +363,7 @@ fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
 /// The server's timed handler bodies alive now: the part of
 /// [`timebox::live`] that is this module's.
 pub fn live_handlers() -> u64 {
-    timebox::snapshot()
-        .sites()
-        .iter()
-        .filter(|site| site.module == module_path!())
-        .map(|site| site.live)
-        .sum()
+    super::live_in(module_path!())
 }
 
 #[cfg(test)]
