@@ -14,26 +14,44 @@ use crate::scope::Scope;
 /// exactly when the body is: on completion, abort, cancellation or runtime
 /// shutdown. The scope carries the site and the body's record.
 #[derive(Debug)]
-pub(crate) struct ScopedBody(Arc<Scope>);
+pub(crate) struct ScopedBody {
+    scope: Arc<Scope>,
+    /// Close the scope when the body ends: for `timebox::spawn` children,
+    /// whose scope has no caller to close it.
+    close: bool,
+}
 
 impl ScopedBody {
-    /// Takes over the body that [`Scope::open`] or [`Scope::child`]
-    /// counted as started.
+    /// Takes over the body that [`Scope::open`] counted as started; the
+    /// call's caller closes the scope.
     pub(crate) fn new(scope: Arc<Scope>) -> Self {
+        Self::start(scope, false)
+    }
+
+    /// Takes over the body that [`Scope::child`] counted as started; the
+    /// scope closes when the body ends.
+    pub(crate) fn closing(scope: Arc<Scope>) -> Self {
+        Self::start(scope, true)
+    }
+
+    fn start(scope: Arc<Scope>, close: bool) -> Self {
         if let Some(tracker) = &scope.tracker {
             tracker.started(scope.site);
         }
-        ScopedBody(scope)
+        ScopedBody { scope, close }
     }
 
     pub(crate) fn scope(&self) -> &Arc<Scope> {
-        &self.0
+        &self.scope
     }
 }
 
 impl Drop for ScopedBody {
     fn drop(&mut self) {
-        let scope = &self.0;
+        let scope = &self.scope;
+        if self.close {
+            scope.close();
+        }
         if let Some(tracker) = &scope.tracker {
             tracker.ended(scope.site);
         }

@@ -97,7 +97,7 @@ where
             spec,
             armed: true,
         }),
-        polls: 0,
+        yielded: false,
         sleep: None,
         token: None,
     }
@@ -110,10 +110,12 @@ where
 async fn body_task<F: Future>(live: ScopedBody, body: F) -> Option<F::Output> {
     let scope = live.scope();
     let mut body = pin!(body);
+    let mut started = false;
     let value = {
         let mut watch = Watch::new(scope);
         poll_fn(|cx| {
             if !scope.is_cancelled() {
+                started = true;
                 if let Poll::Ready(value) = scope.run_in(|| body.as_mut().poll(cx)) {
                     return Poll::Ready(Some(value));
                 }
@@ -122,7 +124,8 @@ async fn body_task<F: Future>(live: ScopedBody, body: F) -> Option<F::Output> {
         })
         .await
     };
-    if value.is_none() && !scope.grace.is_zero() {
+    // A body cancelled before it ever ran is not started for its grace.
+    if value.is_none() && started && !scope.grace.is_zero() {
         // Cancelled with grace: keep polling so the body can clean up, then
         // drop it. Whatever it returns now is discarded. (The timer is
         // boxed: only calls that use grace carry its weight.)
@@ -202,7 +205,8 @@ enum Waited<T> {
 #[must_use = "a timed call does nothing unless awaited"]
 pub struct Call<T> {
     pending: Option<PendingCall<T>>,
-    polls: u32,
+    /// The caller has given the spawned task one turn.
+    yielded: bool,
     /// Armed on the second poll: a body that is done by then never
     /// registers a timer.
     sleep: Option<Pin<Box<Sleep>>>,
@@ -219,11 +223,11 @@ impl<T> Future for Call<T> {
         let Some(pending) = &mut this.pending else {
             panic!("a timebox `Call` was polled after it completed");
         };
-        let waited = match pending.poll_wait(cx, &mut this.polls, &mut this.sleep, &mut this.token)
-        {
-            Poll::Ready(waited) => waited,
-            Poll::Pending => return Poll::Pending,
-        };
+        let waited =
+            match pending.poll_wait(cx, &mut this.yielded, &mut this.sleep, &mut this.token) {
+                Poll::Ready(waited) => waited,
+                Poll::Pending => return Poll::Pending,
+            };
         match this.pending.take() {
             Some(pending) => Poll::Ready(pending.finish(waited)),
             None => Poll::Pending,
@@ -247,7 +251,7 @@ impl<T> PendingCall<T> {
     fn poll_wait(
         &mut self,
         cx: &mut Context<'_>,
-        polls: &mut u32,
+        yielded: &mut bool,
         sleep: &mut Option<Pin<Box<Sleep>>>,
         token: &mut Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     ) -> Poll<Waited<T>> {
@@ -269,10 +273,10 @@ impl<T> PendingCall<T> {
                 return Poll::Ready(Waited::Ended(ErrorKind::Cancelled));
             }
         }
-        *polls += 1;
-        if *polls == 1 {
+        if !*yielded {
             // Let the freshly spawned task run once before arming a timer:
             // trivial bodies finish in that turn.
+            *yielded = true;
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }

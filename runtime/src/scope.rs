@@ -65,7 +65,9 @@ struct Shared {
     /// The task (or inline call) running the body, woken on cancellation.
     watcher: Option<Waker>,
     /// `timebox::spawn` children: aborted when the scope closes.
-    tasks: Vec<(AbortHandle, Arc<Scope>)>,
+    /// (The child's scope is held weakly: the child holds its parent, and
+    /// a strong link back would make a cycle.)
+    tasks: Vec<(AbortHandle, Weak<Scope>)>,
     /// Timed calls nested in this one: cancelled with it.
     calls: Vec<Weak<Scope>>,
 }
@@ -80,9 +82,7 @@ impl Scope {
         body: Option<BodyRef>,
     ) -> Arc<Scope> {
         let tracker = tracker.or_else(|| parent.as_ref().and_then(|p| p.tracker.clone()));
-        let cancelled = parent
-            .as_ref()
-            .is_some_and(|p| p.cancelled.load(Ordering::Acquire));
+        let cancelled = parent.as_ref().is_some_and(|p| p.is_cancelled());
         Arc::new(Scope {
             budget,
             site,
@@ -149,10 +149,23 @@ impl Scope {
         child
     }
 
-    /// A scope with no deadline that only attributes what starts in it to
-    /// `tracker`.
+    /// A scope that only attributes what starts in it to `tracker`. It adds
+    /// no deadline of its own: inside a timed call it keeps that call's
+    /// deadline and cancellation, elsewhere it has none.
     pub(crate) fn tracking(site: &'static Site, tracker: Arc<Tracker>) -> Arc<Scope> {
-        Scope::new(site, None, Duration::ZERO, None, Some(tracker), None)
+        let parent = Scope::current();
+        let budget = parent.as_ref().and_then(|p| p.budget.clone());
+        let scope = Scope::new(site, budget, Duration::ZERO, parent, Some(tracker), None);
+        if let Some(parent) = &scope.parent {
+            parent.nest(&scope);
+        }
+        scope
+    }
+
+    /// Whether this scope belongs to a timed call (its own, or the one a
+    /// `timebox::spawn` child or a leak check was started in).
+    fn in_timed_call(&self) -> bool {
+        self.budget.is_some()
     }
 
     /// The scope the current task runs in, if any.
@@ -175,7 +188,7 @@ impl Scope {
     /// Whether this scope was cancelled: by its owner, an enclosing scope,
     /// or someone holding its token.
     pub(crate) fn is_cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::Acquire)
+        self.cancelled.load(Ordering::SeqCst)
             || self
                 .token
                 .get()
@@ -248,7 +261,7 @@ impl Scope {
 
     /// Makes a spawned task a child of this scope: aborted when it closes,
     /// or at once if it already has.
-    pub(crate) fn adopt(&self, task: AbortHandle, scope: Arc<Scope>) {
+    pub(crate) fn adopt(&self, task: AbortHandle, scope: &Arc<Scope>) {
         self.used.store(true, Ordering::SeqCst);
         {
             let mut shared = lock(&self.shared);
@@ -257,12 +270,13 @@ impl Scope {
                 // the finished ones now and then, so the list stays small.
                 shared.tasks.retain(|(task, _)| !task.is_finished());
             }
-            shared.tasks.push((task, scope));
+            shared.tasks.push((task, Arc::downgrade(scope)));
         }
         // Closed meanwhile: the close may have emptied the list before this
         // child joined it.
         if self.closed.load(Ordering::SeqCst) {
-            abort_all(std::mem::take(&mut lock(&self.shared).tasks));
+            let tasks = std::mem::take(&mut lock(&self.shared).tasks);
+            abort_all(tasks);
         }
     }
 
@@ -278,7 +292,7 @@ impl Scope {
         }
         // Cancelled meanwhile: the cancellation may have taken the list
         // before this call joined it.
-        if self.cancelled.load(Ordering::SeqCst) {
+        if self.is_cancelled() {
             call.cancel();
         }
     }
@@ -290,7 +304,7 @@ impl Scope {
             Some(parent) => parent.token().child_token(),
             None => CancellationToken::new(),
         });
-        if self.cancelled.load(Ordering::Acquire) {
+        if self.cancelled.load(Ordering::SeqCst) {
             // Cancelled before the token existed: `cancel` did not see it.
             token.cancel();
         }
@@ -312,12 +326,16 @@ impl Scope {
 }
 
 /// Aborts spawned children that are still running; each one's body is
-/// marked cancelled, for zombie detection.
-fn abort_all(tasks: Vec<(AbortHandle, Arc<Scope>)>) {
+/// marked cancelled, for zombie detection, and its own scope closed, so
+/// what it spawned ends too, at once.
+fn abort_all(tasks: Vec<(AbortHandle, Weak<Scope>)>) {
     for (task, scope) in tasks {
         if !task.is_finished() {
             task.abort();
-            scope.body_cancelled();
+            if let Some(scope) = scope.upgrade() {
+                scope.body_cancelled();
+                scope.close();
+            }
         }
     }
 }
@@ -406,7 +424,10 @@ pub fn remaining() -> Option<Duration> {
 /// # }
 /// ```
 pub fn token() -> Option<CancellationToken> {
-    CURRENT.try_with(|s| s.token()).ok()
+    CURRENT
+        .try_with(|s| s.in_timed_call().then(|| s.token()))
+        .ok()
+        .flatten()
 }
 
 /// Resolves when the current timed call is cancelled (by its deadline, its
@@ -429,9 +450,9 @@ pub fn token() -> Option<CancellationToken> {
 /// # }
 /// ```
 pub async fn cancelled() {
-    match CURRENT.try_with(|s| s.token()) {
-        Ok(token) => token.cancelled_owned().await,
-        Err(_) => std::future::pending().await,
+    match token() {
+        Some(token) => token.cancelled_owned().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -453,7 +474,9 @@ pub async fn cancelled() {
 /// # }
 /// ```
 pub fn is_cancelled() -> bool {
-    CURRENT.try_with(|s| s.is_cancelled()).unwrap_or(false)
+    CURRENT
+        .try_with(|s| s.in_timed_call() && s.is_cancelled())
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -543,12 +566,12 @@ mod tests {
             scope.budget.as_ref().map(|b| b.deadline)
         );
         let first = tokio::spawn(std::future::pending::<()>());
-        scope.adopt(first.abort_handle(), Arc::clone(&child));
+        scope.adopt(first.abort_handle(), &child);
         scope.close();
         assert!(first.await.unwrap_err().is_cancelled());
 
         let late = tokio::spawn(std::future::pending::<()>());
-        scope.adopt(late.abort_handle(), child);
+        scope.adopt(late.abort_handle(), &child);
         assert!(late.await.unwrap_err().is_cancelled());
     }
 

@@ -65,9 +65,11 @@ where
     match Scope::current() {
         Some(parent) => {
             let scope = Scope::child(&parent, site, Instant::now());
-            let live = ScopedBody::new(Arc::clone(&scope));
+            // The child's own scope closes when the child ends, so what it
+            // spawned ends with it.
+            let live = ScopedBody::closing(Arc::clone(&scope));
             let task = tokio::spawn(Arc::clone(&scope).enter(child(site, live, future)));
-            parent.adopt(task.abort_handle(), scope);
+            parent.adopt(task.abort_handle(), &scope);
             task
         }
         None => tokio::spawn(child(site, RootBody::start(site, Instant::now()), future)),

@@ -156,8 +156,9 @@ impl LeakCheck {
     pub async fn run<F: Future>(self, fut: F) -> F::Output {
         let tracker = Arc::new(Tracker::default());
         let scope = Scope::tracking(&TRACKING, Arc::clone(&tracker));
-        let output = scope.enter(fut).await;
+        let output = Arc::clone(&scope).enter(fut).await;
         self.settle(&tracker).await;
+        scope.close();
         output
     }
 

@@ -436,3 +436,92 @@ fn a_body_that_blocks_is_a_zombie_until_it_ends() {
         assert_eq!((row.live, row.zombies), (0, 0), "un-reported once it ended");
     });
 }
+
+// ---- found in review ---------------------------------------------------------
+
+#[timed(ms = 50)]
+async fn spawns_a_spawner(drops: DropCounter) -> Result<(), timebox::Error> {
+    let (child_guard, grandchild_guard) = (drops.token(), drops.token());
+    timebox::spawn(async move {
+        let _guard = child_guard;
+        timebox::spawn(async move {
+            let _guard = grandchild_guard;
+            pending::<()>().await;
+        });
+        pending::<()>().await;
+    });
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    Ok(())
+}
+
+#[test]
+fn a_childs_own_children_end_with_the_call() {
+    on_every_runtime(|_| async {
+        let drops = DropCounter::new();
+        assert_eq!(spawns_a_spawner(drops.clone()).await, Ok(()));
+        settle().await;
+        assert_eq!(drops.count(), 2, "child and grandchild both ended");
+    });
+}
+
+static GRACE_BODY_RAN: AtomicUsize = AtomicUsize::new(0);
+
+#[timed(secs = 5, grace = 100)]
+async fn graceful_side_effect() -> Result<(), timebox::Error> {
+    GRACE_BODY_RAN.fetch_add(1, Ordering::SeqCst);
+    Ok(())
+}
+
+#[test]
+fn a_body_cancelled_before_it_ran_is_not_started_for_its_grace() {
+    let _serial = timebox_tests::serial();
+    Flavor::CurrentThread.runtime().block_on(async {
+        // The caller gives up on its first poll: the body never got a turn.
+        let _ = tokio::time::timeout(Duration::ZERO, graceful_side_effect()).await;
+        settle().await;
+        assert_eq!(GRACE_BODY_RAN.load(Ordering::SeqCst), 0);
+    });
+}
+
+#[timed(secs = 5, inline)]
+async fn reports_cancellation() -> Result<bool, timebox::Error> {
+    Ok(timebox::is_cancelled())
+}
+
+#[timed(secs = 5)]
+async fn cancels_then_calls() -> Result<bool, timebox::Error> {
+    timebox::token().expect("in a call").cancel();
+    // A call nested after the cancellation starts cancelled: it does not
+    // run its body as if nothing happened.
+    Ok(matches!(reports_cancellation().await, Ok(true) | Err(_)))
+}
+
+#[test]
+fn a_token_cancelled_by_hand_reaches_calls_nested_after_it() {
+    on_every_runtime(|_| async {
+        assert_eq!(cancels_then_calls().await, Ok(true));
+    });
+}
+
+#[timed(ms = 40)]
+async fn checks_leaks_inside() -> Result<Option<Duration>, timebox::Error> {
+    let remaining = timebox::testing::assert_no_leaks(async { timebox::remaining() }).await;
+    Ok(remaining)
+}
+
+#[test]
+fn a_leak_check_is_no_timed_call_but_keeps_the_one_around_it() {
+    on_every_runtime(|_| async {
+        timebox::testing::assert_no_leaks(async {
+            assert!(timebox::token().is_none(), "no timed call here");
+            assert!(!timebox::is_cancelled());
+            assert_eq!(timebox::remaining(), None);
+        })
+        .await;
+        let inside = checks_leaks_inside().await.unwrap();
+        assert!(
+            inside.is_some_and(|r| r <= Duration::from_millis(40)),
+            "{inside:?}"
+        );
+    });
+}

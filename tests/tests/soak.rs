@@ -161,3 +161,42 @@ fn a_random_mix_leaves_nothing_behind() {
 fn a_hundred_thousand_calls_per_phase() {
     soak(100_000);
 }
+
+#[timed(secs = 5)]
+async fn spawns_nested() -> Result<(), timebox::Error> {
+    let child = timebox::spawn(async {
+        let grandchild = timebox::spawn(async { 1_u8 });
+        grandchild.await.unwrap_or(0)
+    });
+    let _ = child.await;
+    Ok(())
+}
+
+/// Children's scopes and leak checks' scopes are freed, not kept alive by
+/// the links between parents and children.
+#[test]
+fn nested_children_and_leak_checks_free_their_scopes() {
+    let _serial = serial();
+    let rt = Flavor::MultiThread2.runtime();
+    rt.block_on(async {
+        let round = || async {
+            for _ in 0..500 {
+                spawns_nested().await.unwrap();
+                timebox::testing::assert_no_leaks(async {
+                    let _ = timebox::spawn(async {}).await;
+                })
+                .await;
+            }
+            settle().await;
+        };
+        round().await; // warm-up
+        let base = heap_in_use();
+        round().await;
+        round().await;
+        let growth = heap_in_use() - base;
+        assert!(
+            growth < 64 * 1024,
+            "heap grew by {growth} bytes over 2,000 calls"
+        );
+    });
+}
