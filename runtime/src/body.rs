@@ -14,50 +14,52 @@ use crate::scope::Scope;
 /// exactly when the body is: on completion, abort, cancellation or runtime
 /// shutdown. The scope carries the site and the body's record.
 #[derive(Debug)]
-pub(crate) struct ScopedBody {
-    scope: Arc<Scope>,
-    /// Close the scope when the body ends: for `timebox::spawn` children,
-    /// whose scope has no caller to close it.
-    close: bool,
-}
+pub(crate) struct ScopedBody(Arc<Scope>);
 
 impl ScopedBody {
     /// Takes over the body that [`Scope::open`] counted as started; the
     /// call's caller closes the scope.
     pub(crate) fn new(scope: Arc<Scope>) -> Self {
-        Self::start(scope, false)
-    }
-
-    /// Takes over the body that [`Scope::child`] counted as started; the
-    /// scope closes when the body ends.
-    pub(crate) fn closing(scope: Arc<Scope>) -> Self {
-        Self::start(scope, true)
-    }
-
-    fn start(scope: Arc<Scope>, close: bool) -> Self {
         if let Some(tracker) = &scope.tracker {
             tracker.started(scope.site);
         }
-        ScopedBody { scope, close }
+        ScopedBody(scope)
     }
 
     pub(crate) fn scope(&self) -> &Arc<Scope> {
-        &self.scope
+        &self.0
     }
 }
 
 impl Drop for ScopedBody {
     fn drop(&mut self) {
-        let scope = &self.scope;
-        if self.close {
-            scope.close();
-        }
+        let scope = &self.0;
         if let Some(tracker) = &scope.tracker {
             tracker.ended(scope.site);
         }
         if let Some(body) = scope.body {
             scope.site.end(body);
         }
+    }
+}
+
+/// The body of a `timebox::spawn` child inside a call: its scope has no
+/// caller to close it, so it closes when the body ends, and what the child
+/// spawned ends with it.
+#[derive(Debug)]
+pub(crate) struct ChildBody(ScopedBody);
+
+impl ChildBody {
+    /// Takes over the body that [`Scope::child`] counted as started.
+    pub(crate) fn new(scope: Arc<Scope>) -> Self {
+        ChildBody(ScopedBody::new(scope))
+    }
+}
+
+impl Drop for ChildBody {
+    fn drop(&mut self) {
+        // Before the inner guard counts the body as ended.
+        self.0.scope().close();
     }
 }
 

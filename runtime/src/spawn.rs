@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::body::{OutcomeGuard, RootBody, ScopedBody};
+use crate::body::{ChildBody, OutcomeGuard, RootBody};
 use crate::registry::{self, Outcome, Site};
 use crate::scope::Scope;
 
@@ -67,7 +67,7 @@ where
             let scope = Scope::child(&parent, site, Instant::now());
             // The child's own scope closes when the child ends, so what it
             // spawned ends with it.
-            let live = ScopedBody::closing(Arc::clone(&scope));
+            let live = ChildBody::new(Arc::clone(&scope));
             let task = tokio::spawn(Arc::clone(&scope).enter(child(site, live, future)));
             parent.adopt(task.abort_handle(), &scope);
             task
