@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::budget::Budget;
+
 /// Why a timed call ended without a value.
 ///
 /// ```
@@ -61,7 +63,7 @@ pub struct Error {
 }
 
 impl Error {
-    pub(crate) fn new(kind: ErrorKind, budget: &crate::scope::Budget) -> Self {
+    pub(crate) fn new(kind: ErrorKind, budget: &Budget) -> Self {
         Error {
             kind,
             name: budget.name,

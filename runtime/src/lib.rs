@@ -226,22 +226,36 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod body;
-mod call;
+// Leaves: they import nothing of this crate (`budget` and `error` aside,
+// which `error` names).
+mod budget;
 mod error;
 pub mod grpc_timeout;
-mod inline;
-mod registry;
+mod lock;
+mod origin;
+mod outcome;
+mod slots;
+// Reporting: tracing and metrics, or nothing.
 mod report;
+// Accounting: per-site counts, zombie marks and their watchdog, leak checks.
+mod marks;
+mod registry;
+mod tracker;
+mod zombie;
+// The scope engine, and what a body asks of it.
+mod current;
 mod scope;
+// Guards that travel with a body; the two run modes.
+mod guard;
+mod mode;
+// The public layer.
 mod snapshot;
 mod spawn;
 pub mod testing;
-mod zombie;
 
+pub use current::{cancelled, deadline, is_cancelled, remaining, token};
 pub use error::{Error, ErrorKind};
 pub use registry::live;
-pub use scope::{cancelled, deadline, is_cancelled, remaining, token};
 pub use snapshot::{SiteStats, Snapshot, snapshot};
 pub use spawn::spawn;
 
@@ -312,8 +326,9 @@ pub use timebox_macros::timed;
 /// What generated code uses. Not public API: no stability promise.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::call::{Call, Spec, TimedResult, finish, run};
-    pub use crate::inline::run_inline;
+    pub use crate::mode::inline::run_inline;
+    pub use crate::mode::task::{Call, run};
+    pub use crate::mode::{Spec, TimedResult, finish};
     pub use crate::registry::{Site, registry_roundtrip};
     pub use core::time::Duration;
 }

@@ -1,49 +1,55 @@
-//! Per-call-site counters: how many bodies are alive now, since when, which
+//! Per-call-site accounting: how many bodies are alive now, since when, which
 //! are zombies, and how past calls ended. Each `#[timed]` fn owns one static
 //! [`Site`]; the hot path touches only that site, and a site joins the global
 //! list once.
+//!
+//! # Invariants
+//!
+//! - `started - ended` bodies of a site are alive: `started` counts at
+//!   [`Site::start`], `ended` when the body's future is dropped
+//!   ([`Site::end`]). `ended` is read first, so a snapshot never sees more
+//!   ended than started.
+//! - No zombie mark outlives its body. A cancellation ([`Site::mark_cancelled`])
+//!   counts the mark, then checks that the body is still recorded; an end
+//!   frees the body's record, then checks the count. Both sides use SeqCst
+//!   (or the overflow lock), so at least one sees the other: either the
+//!   cancellation sees the body gone and takes its count back, or the end
+//!   sees the count and removes the mark, under the marks' lock that the
+//!   cancellation holds from its count to its push.
 
 use std::collections::HashMap;
 use std::panic::Location;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::AtomicU64;
-use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
-use std::sync::{LazyLock, Mutex, OnceLock, RwLock};
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::{LazyLock, Mutex, RwLock};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// Where timed bodies come from: one per `#[timed]` function.
+use crate::lock::{self, lock};
+use crate::marks::Marks;
+use crate::origin::Origin;
+use crate::outcome::Outcome;
+use crate::report;
+use crate::slots::{Place, Slots};
+
+/// Where timed bodies come from: one per `#[timed]` function, per
+/// `timebox::spawn` location.
 ///
 /// Generated code creates these as statics; users read them through
 /// [`snapshot`](crate::snapshot) and [`live`].
 #[derive(Debug)]
 #[doc(hidden)]
 pub struct Site {
-    pub(crate) name: &'static str,
-    pub(crate) module: &'static str,
-    pub(crate) file: &'static str,
-    pub(crate) line: u32,
+    pub(crate) origin: Origin,
     registered: AtomicBool,
     /// Set once a body of this site ran inline: its bodies are not tasks.
     inline: AtomicBool,
     pub(crate) counts: Counts,
-    /// Live bodies, claimed without a lock: `ids[i]` holds a body's
-    /// sequence number plus one (zero when free), `starts[i]` its start in
-    /// [`ticks`].
-    ids: [AtomicU64; SLOTS],
-    starts: [AtomicU64; SLOTS],
-    /// Off the fast path: bodies that found no free slot, and cancelled
-    /// bodies waiting to be declared zombies.
-    slow: Mutex<Slow>,
+    slots: Slots,
+    pub(crate) marks: Marks,
 }
-
-/// Lock-free slots per site: enough for the bodies a site usually has in
-/// flight; more go to the locked overflow list.
-const SLOTS: usize = 64;
-
-/// How many slots a new body tries before it takes the overflow list.
-const PROBES: usize = 8;
 
 /// One live body's place in its site's records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,40 +59,13 @@ pub(crate) struct BodyRef {
     id: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Place {
-    Slot(usize),
-    Overflow(usize),
-}
-
-/// What a site keeps behind its lock.
-#[derive(Debug)]
-struct Slow {
-    /// Start times of the bodies that found no free slot, by id.
-    overflow: Slab<(u64, Instant)>,
-    /// Cancelled bodies still alive.
-    doomed: Vec<Doomed>,
-}
-
-#[derive(Debug)]
-struct Doomed {
-    id: u64,
-    /// When it becomes a zombie.
-    due: std::time::Instant,
-    grace: Duration,
-    zombie: bool,
-}
-
-/// The counters of one site. `live` goes up and down; the others only grow.
+/// The counters of one site; each only grows.
 #[derive(Debug)]
 pub(crate) struct Counts {
     /// Bodies whose future was dropped; `started - ended` are alive. (One
     /// counter per event instead of a live count that goes up and down
     /// saves an atomic operation per call.)
     pub(crate) ended: AtomicU64,
-    pub(crate) zombies: AtomicU64,
-    /// Bodies cancelled, still alive, not yet zombies: the watchdog's work.
-    pub(crate) doomed: AtomicU64,
     pub(crate) started: AtomicU64,
     pub(crate) ok: AtomicU64,
     pub(crate) elapsed: AtomicU64,
@@ -103,15 +82,6 @@ impl Counts {
     }
 }
 
-/// How a call ended, as its caller saw it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    Ok,
-    Elapsed,
-    Cancelled,
-    Panicked,
-}
-
 static SITES: Mutex<Vec<&'static Site>> = Mutex::new(Vec::new());
 
 impl Site {
@@ -123,34 +93,30 @@ impl Site {
         line: u32,
     ) -> Self {
         Site {
-            name,
-            module,
-            file,
-            line,
+            origin: Origin {
+                name,
+                module,
+                file,
+                line,
+            },
             registered: AtomicBool::new(false),
             inline: AtomicBool::new(false),
             counts: Counts {
                 ended: AtomicU64::new(0),
-                zombies: AtomicU64::new(0),
-                doomed: AtomicU64::new(0),
                 started: AtomicU64::new(0),
                 ok: AtomicU64::new(0),
                 elapsed: AtomicU64::new(0),
                 cancelled: AtomicU64::new(0),
                 panicked: AtomicU64::new(0),
             },
-            ids: [const { AtomicU64::new(0) }; SLOTS],
-            starts: [const { AtomicU64::new(0) }; SLOTS],
-            slow: Mutex::new(Slow {
-                overflow: Slab::new(),
-                doomed: Vec::new(),
-            }),
+            slots: Slots::new(),
+            marks: Marks::new(),
         }
     }
 
     /// The call's label, used in errors.
     pub(crate) fn name(&self) -> &'static str {
-        self.name
+        self.origin.name
     }
 
     /// Counts a new body, started `now`, as started and alive; the
@@ -160,26 +126,9 @@ impl Site {
             self.register();
         }
         let id = self.counts.started.fetch_add(1, Relaxed);
-        crate::report::body_started(self);
-        let tag = id + 1;
-        for probe in 0..PROBES {
-            let slot = (id as usize).wrapping_add(probe) % SLOTS;
-            let free = self.ids[slot].load(Relaxed) == 0;
-            if free
-                && self.ids[slot]
-                    .compare_exchange(0, tag, SeqCst, Relaxed)
-                    .is_ok()
-            {
-                self.starts[slot].store(ticks(now), Relaxed);
-                return BodyRef {
-                    place: Place::Slot(slot),
-                    id,
-                };
-            }
-        }
-        let key = lock(&self.slow).overflow.insert((id, now));
+        report::body_started(&self.origin);
         BodyRef {
-            place: Place::Overflow(key),
+            place: self.slots.claim(id, now),
             id,
         }
     }
@@ -198,85 +147,33 @@ impl Site {
 
     /// The body is gone (its future was dropped).
     pub(crate) fn end(&'static self, body: BodyRef) {
-        match body.place {
-            Place::Slot(slot) => {
-                self.starts[slot].store(0, Relaxed);
-                self.ids[slot].store(0, SeqCst);
-            }
-            Place::Overflow(key) => {
-                lock(&self.slow).overflow.remove(key);
-            }
-        }
-        // `body_cancelled` counts before it looks for the body, and this
-        // frees the body before it looks at the count: one of the two sees
-        // the other, so no mark outlives its body.
-        if self.counts.doomed.load(SeqCst) > 0 || self.counts.zombies.load(SeqCst) > 0 {
-            let removed = {
-                let mut slow = lock(&self.slow);
-                let found = slow.doomed.iter().position(|d| d.id == body.id);
-                found.map(|at| slow.doomed.swap_remove(at))
-            };
-            match removed {
-                Some(doomed) if doomed.zombie => {
-                    self.counts.zombies.fetch_sub(1, Relaxed);
-                    crate::report::zombie_ended(self);
-                }
-                Some(_) => {
-                    self.counts.doomed.fetch_sub(1, SeqCst);
-                }
-                None => {}
-            }
+        // Freed before the marks are looked at: see the invariants.
+        self.slots.release(body.place);
+        if self.marks.unmark(body.id) == Some(true) {
+            report::zombie_ended(&self.origin);
         }
         self.counts.ended.fetch_add(1, Release);
-        crate::report::body_ended(self);
+        report::body_ended(&self.origin);
     }
 
-    /// The body was cancelled now: if it is still alive after `grace` and
-    /// [`zombie::SLACK`](crate::zombie::SLACK), it is a zombie.
-    pub(crate) fn body_cancelled(&'static self, body: BodyRef, grace: Duration) {
-        let due = std::time::Instant::now() + grace + crate::zombie::SLACK;
-        let mut slow = lock(&self.slow);
-        if slow.doomed.iter().any(|d| d.id == body.id) {
-            return;
-        }
-        self.counts.doomed.fetch_add(1, SeqCst);
-        let alive = match body.place {
-            Place::Slot(slot) => self.ids[slot].load(SeqCst) == body.id + 1,
-            Place::Overflow(key) => slow.overflow.get(key).is_some_and(|(id, _)| *id == body.id),
-        };
-        if alive {
-            slow.doomed.push(Doomed {
-                id: body.id,
-                due,
-                grace,
-                zombie: false,
-            });
-            drop(slow);
-            crate::zombie::wake();
-        } else {
-            self.counts.doomed.fetch_sub(1, SeqCst);
-        }
+    /// The body was cancelled at `now` with `grace` to clean up: marks it,
+    /// unless it has ended already. Whether it was marked.
+    pub(crate) fn mark_cancelled(
+        &'static self,
+        body: BodyRef,
+        grace: Duration,
+        now: std::time::Instant,
+    ) -> bool {
+        self.marks.mark(body.id, grace, now, || {
+            self.slots.holds(body.place, body.id)
+        })
     }
 
-    /// Marks the doomed bodies whose time is up as zombies, reporting each
+    /// Marks the cancelled bodies whose time is up as zombies, reporting each
     /// once. Called by the watchdog.
     pub(crate) fn find_zombies(&'static self, now: std::time::Instant) {
-        if self.counts.doomed.load(SeqCst) == 0 {
-            return;
-        }
-        let mut found = Vec::new();
-        for doomed in &mut lock(&self.slow).doomed {
-            if doomed.due <= now && !doomed.zombie {
-                doomed.zombie = true;
-                // Counted as a zombie before it stops counting as doomed,
-                // under the lock `end` takes to remove it.
-                self.counts.zombies.fetch_add(1, SeqCst);
-                self.counts.doomed.fetch_sub(1, SeqCst);
-                found.push(doomed.grace);
-            }
-        }
-        for grace in found {
-            crate::report::zombie(self, grace);
+        for grace in self.marks.promote(now) {
+            report::zombie(&self.origin, grace, grace + crate::marks::SLACK);
         }
     }
 
@@ -289,7 +186,7 @@ impl Site {
     }
 
     pub(crate) fn record(&'static self, outcome: Outcome) {
-        crate::report::outcome(self, outcome);
+        report::outcome(&self.origin, outcome);
         let counter = match outcome {
             Outcome::Ok => &self.counts.ok,
             Outcome::Elapsed => &self.counts.elapsed,
@@ -301,116 +198,24 @@ impl Site {
 
     /// When the oldest live body started.
     pub(crate) fn oldest_start(&self) -> Option<Instant> {
-        let slots = self
-            .ids
-            .iter()
-            .zip(&self.starts)
-            .filter(|(id, _)| id.load(Relaxed) != 0)
-            .map(|(_, start)| start.load(Relaxed))
-            .filter(|ticks| *ticks != 0)
-            .min()
-            .map(from_ticks);
-        let overflow = lock(&self.slow)
-            .overflow
-            .iter()
-            .map(|(_, start)| *start)
-            .min();
-        slots.into_iter().chain(overflow).min()
+        self.slots.oldest()
     }
 }
 
-/// The registry's locks guard plain data that a panic cannot leave half
-/// updated, so a poisoned lock is used as is.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Nanoseconds since the first body started, plus one (zero means free):
-/// a start time that fits an atomic. On the paused clock it follows the
-/// paused time, as ages should.
-fn ticks(at: Instant) -> u64 {
-    let nanos = at.saturating_duration_since(epoch()).as_nanos();
-    u64::try_from(nanos).unwrap_or(u64::MAX - 1) + 1
-}
-
-fn from_ticks(ticks: u64) -> Instant {
-    epoch() + Duration::from_nanos(ticks - 1)
-}
-
-fn epoch() -> Instant {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    *EPOCH.get_or_init(Instant::now)
-}
-
-/// Values indexed by key; freed keys are reused.
-#[derive(Debug)]
-struct Slab<T> {
-    slots: Vec<Option<T>>,
-    free: Vec<usize>,
-}
-
-impl<T> Slab<T> {
-    const fn new() -> Self {
-        Slab {
-            slots: Vec::new(),
-            free: Vec::new(),
-        }
-    }
-
-    fn insert(&mut self, value: T) -> usize {
-        match self.free.pop() {
-            Some(key) => {
-                self.slots[key] = Some(value);
-                key
-            }
-            None => {
-                self.slots.push(Some(value));
-                self.slots.len() - 1
-            }
-        }
-    }
-
-    fn get(&self, key: usize) -> Option<&T> {
-        self.slots.get(key).and_then(Option::as_ref)
-    }
-
-    fn remove(&mut self, key: usize) -> Option<T> {
-        let removed = self.slots.get_mut(key).and_then(Option::take)?;
-        self.free.push(key);
-        if self.free.len() == self.slots.len() {
-            // Empty again: give the memory back.
-            self.slots = Vec::new();
-            self.free = Vec::new();
-        }
-        Some(removed)
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &T> {
-        self.slots.iter().flatten()
-    }
-}
-
-/// The site of the `timebox::spawn` call at `location`, made on first use.
-pub(crate) fn spawn_site(location: &'static Location<'static>) -> &'static Site {
-    type Key = (&'static str, u32, u32);
-    static SPAWN_SITES: LazyLock<RwLock<HashMap<Key, &'static Site>>> =
+/// The site named `name` at `location` (a `timebox::spawn` or a
+/// `timebox::call`), made on first use.
+pub(crate) fn site_at(name: &'static str, location: &'static Location<'static>) -> &'static Site {
+    type Key = (&'static str, &'static str, u32, u32);
+    static SITES_AT: LazyLock<RwLock<HashMap<Key, &'static Site>>> =
         LazyLock::new(Default::default);
-    let key = (location.file(), location.line(), location.column());
-    let known = SPAWN_SITES
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&key)
-        .copied();
-    if let Some(site) = known {
+    let key = (name, location.file(), location.line(), location.column());
+    if let Some(site) = lock::read(&SITES_AT).get(&key).copied() {
         return site;
     }
-    let mut sites = SPAWN_SITES.write().unwrap_or_else(|p| p.into_inner());
-    sites.entry(key).or_insert_with(|| {
+    lock::write(&SITES_AT).entry(key).or_insert_with(|| {
         // One per call site in the program's source: bounded, kept for good.
         Box::leak(Box::new(Site::new(
-            "timebox::spawn",
+            name,
             "",
             location.file(),
             location.line(),
@@ -486,18 +291,17 @@ mod tests {
     fn a_cancelled_body_becomes_a_zombie_when_due_and_stops_being_one_when_it_ends() {
         static SITE: Site = Site::new("unit", module_path!(), file!(), line!());
         let body = SITE.start(Instant::now());
-        SITE.body_cancelled(body, Duration::from_millis(500));
-        SITE.body_cancelled(body, Duration::from_millis(500)); // once only
-        assert_eq!(SITE.counts.doomed.load(Relaxed), 1);
         let now = std::time::Instant::now();
+        assert!(SITE.mark_cancelled(body, Duration::from_millis(500), now));
+        assert!(!SITE.mark_cancelled(body, Duration::from_millis(500), now));
+        assert_eq!(SITE.marks.doomed(), 1);
         SITE.find_zombies(now);
-        assert_eq!(SITE.counts.zombies.load(Relaxed), 0, "not due yet");
+        assert_eq!(SITE.marks.zombies(), 0, "not due yet");
         SITE.find_zombies(now + Duration::from_secs(2));
         SITE.find_zombies(now + Duration::from_secs(3)); // reported once
-        assert_eq!(SITE.counts.zombies.load(Relaxed), 1);
-        assert_eq!(SITE.counts.doomed.load(Relaxed), 0);
+        assert_eq!((SITE.marks.doomed(), SITE.marks.zombies()), (0, 1));
         SITE.end(body);
-        assert_eq!(SITE.counts.zombies.load(Relaxed), 0);
+        assert_eq!(SITE.marks.zombies(), 0);
     }
 
     #[test]
@@ -505,41 +309,36 @@ mod tests {
         static SITE: Site = Site::new("unit", module_path!(), file!(), line!());
         let old = SITE.start(Instant::now());
         SITE.end(old);
-        SITE.body_cancelled(old, Duration::ZERO);
-        assert_eq!(SITE.counts.doomed.load(Relaxed), 0, "the old body is gone");
-        SITE.find_zombies(std::time::Instant::now() + Duration::from_secs(5));
-        assert_eq!(SITE.counts.zombies.load(Relaxed), 0);
+        assert!(!SITE.mark_cancelled(old, Duration::ZERO, std::time::Instant::now()));
+        assert_eq!(SITE.marks.doomed(), 0, "the old body is gone");
     }
 
     #[test]
-    fn bodies_beyond_the_slots_overflow_and_are_counted_alike() {
+    fn bodies_beyond_the_slots_are_counted_and_marked_alike() {
         static SITE: Site = Site::new("unit", module_path!(), file!(), line!());
         let t0 = Instant::now();
-        let first = SITE.start(t0);
-        let rest: Vec<_> = (1..200)
+        let bodies: Vec<_> = (0..200)
             .map(|i| SITE.start(t0 + Duration::from_millis(i)))
             .collect();
-        assert!(rest.iter().any(|b| matches!(b.place, Place::Overflow(_))));
         assert_eq!(SITE.counts.live(), 200);
         assert_eq!(SITE.oldest_start(), Some(t0));
-        SITE.end(first);
-        assert_eq!(SITE.oldest_start(), Some(t0 + Duration::from_millis(1)));
-        let overflowed = *rest
+        let overflowed = *bodies
             .iter()
             .rev()
             .find(|b| matches!(b.place, Place::Overflow(_)))
             .unwrap();
-        SITE.body_cancelled(overflowed, Duration::ZERO);
-        SITE.find_zombies(std::time::Instant::now() + Duration::from_secs(2));
-        assert_eq!(SITE.counts.zombies.load(Relaxed), 1);
-        for body in rest {
+        let now = std::time::Instant::now();
+        assert!(SITE.mark_cancelled(overflowed, Duration::ZERO, now));
+        SITE.find_zombies(now + Duration::from_secs(2));
+        assert_eq!(SITE.marks.zombies(), 1);
+        for body in bodies {
             SITE.end(body);
         }
         assert_eq!(
             [
                 SITE.counts.live(),
-                SITE.counts.zombies.load(Relaxed),
-                SITE.counts.doomed.load(Relaxed)
+                SITE.marks.zombies(),
+                SITE.marks.doomed()
             ],
             [0, 0, 0]
         );
@@ -547,13 +346,17 @@ mod tests {
     }
 
     #[test]
-    fn each_spawn_location_has_one_site() {
+    fn each_location_has_one_site_per_name() {
         let here = Location::caller();
-        let a = spawn_site(here);
-        let b = spawn_site(here);
+        let a = site_at("timebox::spawn", here);
+        let b = site_at("timebox::spawn", here);
         assert!(std::ptr::eq(a, b));
-        assert_eq!((a.file, a.line), (here.file(), here.line()));
-        assert!(!std::ptr::eq(a, spawn_site(Location::caller())));
+        assert_eq!((a.origin.file, a.origin.line), (here.file(), here.line()));
+        assert!(!std::ptr::eq(
+            a,
+            site_at("timebox::spawn", Location::caller())
+        ));
+        assert!(!std::ptr::eq(a, site_at("timebox::call", here)));
     }
 
     #[test]

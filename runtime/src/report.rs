@@ -6,44 +6,37 @@
 //! Without either feature every function here is empty and vanishes.
 
 use std::future::Future;
-
-use crate::error::Error;
-use crate::registry::{Outcome, Site};
-use crate::scope::Budget;
 use std::time::Duration;
 
+use crate::budget::Budget;
+use crate::error::Error;
+use crate::origin::Origin;
+use crate::outcome::Outcome;
+
 /// A body of `site` started.
-pub(crate) fn body_started(site: &'static Site) {
+pub(crate) fn body_started(site: &Origin) {
     #[cfg(feature = "metrics")]
     metrics::gauge!("timebox_tasks_live", "site" => site.name, "file" => site.file).increment(1.0);
     let _ = site;
 }
 
 /// A body of `site` ended (its future was dropped).
-pub(crate) fn body_ended(site: &'static Site) {
+pub(crate) fn body_ended(site: &Origin) {
     #[cfg(feature = "metrics")]
     metrics::gauge!("timebox_tasks_live", "site" => site.name, "file" => site.file).decrement(1.0);
     let _ = site;
 }
 
 /// A call of `site` ended this way.
-pub(crate) fn outcome(site: &'static Site, outcome: Outcome) {
+pub(crate) fn outcome(site: &Origin, outcome: Outcome) {
     #[cfg(feature = "metrics")]
-    {
-        let outcome = match outcome {
-            Outcome::Ok => "ok",
-            Outcome::Elapsed => "elapsed",
-            Outcome::Cancelled => "cancelled",
-            Outcome::Panicked => "panicked",
-        };
-        metrics::counter!("timebox_calls_total", "site" => site.name, "file" => site.file, "outcome" => outcome)
-            .increment(1);
-    }
+    metrics::counter!("timebox_calls_total", "site" => site.name, "file" => site.file, "outcome" => outcome.label())
+        .increment(1);
     let _ = (site, outcome);
 }
 
 /// A timed call of `site` returned `err` to its caller.
-pub(crate) fn no_value(site: &'static Site, err: &Error) {
+pub(crate) fn no_value(site: &Origin, err: &Error) {
     #[cfg(feature = "tracing")]
     tracing::warn!(
         target: "timebox",
@@ -57,8 +50,9 @@ pub(crate) fn no_value(site: &'static Site, err: &Error) {
     let _ = (site, err);
 }
 
-/// A cancelled body is still alive past its grace period: reported once.
-pub(crate) fn zombie(site: &'static Site, grace: Duration) {
+/// A cancelled body is still alive `after` its cancellation, past its grace
+/// period: reported once.
+pub(crate) fn zombie(site: &Origin, grace: Duration, after: Duration) {
     #[cfg(feature = "tracing")]
     tracing::warn!(
         target: "timebox",
@@ -68,16 +62,16 @@ pub(crate) fn zombie(site: &'static Site, grace: Duration) {
         grace_ms = millis(grace),
         "`{}` is a zombie: still alive {:?} after it was cancelled; does it block its thread?",
         site.name,
-        grace + crate::zombie::SLACK,
+        after,
     );
     #[cfg(feature = "metrics")]
     metrics::gauge!("timebox_tasks_zombie", "site" => site.name, "file" => site.file)
         .increment(1.0);
-    let _ = (site, grace);
+    let _ = (site, grace, after);
 }
 
 /// A zombie of `site` finally ended.
-pub(crate) fn zombie_ended(site: &'static Site) {
+pub(crate) fn zombie_ended(site: &Origin) {
     #[cfg(feature = "metrics")]
     metrics::gauge!("timebox_tasks_zombie", "site" => site.name, "file" => site.file)
         .decrement(1.0);
@@ -88,7 +82,7 @@ pub(crate) fn zombie_ended(site: &'static Site) {
 /// budget.
 #[cfg(feature = "tracing")]
 pub(crate) fn instrument<F: Future>(
-    site: &'static Site,
+    site: &Origin,
     budget: &Budget,
     body: F,
 ) -> impl Future<Output = F::Output> + use<F> {
@@ -106,7 +100,7 @@ pub(crate) fn instrument<F: Future>(
 
 /// Without `tracing` the body is left as it is.
 #[cfg(not(feature = "tracing"))]
-pub(crate) fn instrument<F: Future>(_: &'static Site, _: &Budget, body: F) -> F {
+pub(crate) fn instrument<F: Future>(_: &Origin, _: &Budget, body: F) -> F {
     body
 }
 

@@ -12,22 +12,14 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::budget::Budget;
+use crate::lock::lock;
 use crate::registry::{BodyRef, Site};
-use crate::testing::Tracker;
+use crate::tracker::Tracker;
+use crate::zombie;
 
 tokio::task_local! {
     static CURRENT: Arc<Scope>;
-}
-
-/// What a call was allowed: its label, deadline and the timeout it really got.
-#[derive(Debug, Clone)]
-pub(crate) struct Budget {
-    pub(crate) name: &'static str,
-    pub(crate) deadline: Instant,
-    /// `deadline - start`: the configured timeout, or less if clamped.
-    pub(crate) timeout: Duration,
-    /// The enclosing call whose deadline came first, if any.
-    pub(crate) clamped_by: Option<&'static str>,
 }
 
 /// The state one timed call (or one `timebox::spawn` child) shares between
@@ -100,9 +92,9 @@ impl Scope {
 
     /// Opens the scope of a timed call started `now`, and counts its body
     /// as started: deadline clamped to the enclosing scope's, cancelled
-    /// with it. The body must be handed to a [`ScopedBody`] at once.
+    /// with it. The body must be handed to a [`Live`] guard at once.
     ///
-    /// [`ScopedBody`]: crate::body::ScopedBody
+    /// [`Live`]: crate::guard::Live
     pub(crate) fn open(
         site: &'static Site,
         timeout: Duration,
@@ -110,21 +102,8 @@ impl Scope {
         now: Instant,
     ) -> (Arc<Scope>, Budget) {
         let parent = Scope::current();
-        let own = now.checked_add(timeout).unwrap_or_else(|| far_future(now));
-        let budget = match parent.as_ref().and_then(|p| p.budget.as_ref()) {
-            Some(outer) if outer.deadline < own => Budget {
-                name: site.name(),
-                deadline: outer.deadline,
-                timeout: outer.deadline.saturating_duration_since(now),
-                clamped_by: Some(outer.name),
-            },
-            _ => Budget {
-                name: site.name(),
-                deadline: own,
-                timeout,
-                clamped_by: None,
-            },
-        };
+        let outer = parent.as_ref().and_then(|p| p.budget.as_ref());
+        let budget = Budget::within(site.name(), timeout, now, outer);
         let body = Some(site.start(now));
         let scope = Scope::new(site, Some(budget.clone()), grace, parent, None, body);
         if let Some(parent) = &scope.parent {
@@ -164,13 +143,19 @@ impl Scope {
 
     /// Whether this scope belongs to a timed call (its own, or the one a
     /// `timebox::spawn` child or a leak check was started in).
-    fn in_timed_call(&self) -> bool {
+    pub(crate) fn in_timed_call(&self) -> bool {
         self.budget.is_some()
     }
 
     /// The scope the current task runs in, if any.
     pub(crate) fn current() -> Option<Arc<Scope>> {
         CURRENT.try_with(Arc::clone).ok()
+    }
+
+    /// `f` of the scope the current task runs in, if any, without taking a
+    /// reference count.
+    pub(crate) fn with_current<R>(f: impl FnOnce(&Scope) -> R) -> Option<R> {
+        CURRENT.try_with(|scope| f(scope)).ok()
     }
 
     /// Runs `fut` with this scope as the current one.
@@ -198,16 +183,18 @@ impl Scope {
     /// Cancels this scope and every call nested in it; wakes the body's
     /// watcher so the body ends (or starts its grace period).
     pub(crate) fn cancel(&self) {
-        self.finish(false);
+        self.signal(false);
     }
 
     /// The call that owns this scope has returned: cancel what is left of
     /// it, as Go's `defer cancel()` does, and abort its spawned children.
     pub(crate) fn close(&self) {
-        self.finish(true);
+        self.signal(true);
     }
 
-    fn finish(&self, close: bool) {
+    /// Sets the flags, then tells whoever registered: wakes the watcher,
+    /// cancels nested calls and, when `close`, aborts the children.
+    fn signal(&self, close: bool) {
         let first = !self.cancelled.swap(true, Ordering::SeqCst);
         if close {
             self.closed.store(true, Ordering::SeqCst);
@@ -320,7 +307,7 @@ impl Scope {
     /// its grace period and a second, it is a zombie.
     pub(crate) fn body_cancelled(&self) {
         if let Some(body) = self.body {
-            self.site.body_cancelled(body, self.grace);
+            zombie::watch(self.site, body, self.grace);
         }
     }
 }
@@ -338,145 +325,6 @@ fn abort_all(tasks: Vec<(AbortHandle, Weak<Scope>)>) {
             }
         }
     }
-}
-
-/// The scope's locks guard plain data that a panic cannot leave half
-/// updated, so a poisoned lock is used as is.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// About 30 years from `now`: a deadline that is never reached, for budgets
-/// too large to add to an `Instant`.
-fn far_future(now: Instant) -> Instant {
-    now + Duration::from_secs(86_400 * 365 * 30)
-}
-
-/// The deadline of the current timed call; `None` outside one.
-///
-/// ```
-/// use timebox::timed;
-///
-/// #[timed(secs = 2)]
-/// async fn call() -> Result<bool, timebox::Error> {
-///     Ok(timebox::deadline().is_some())
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// assert_eq!(timebox::deadline(), None);
-/// assert_eq!(call().await, Ok(true));
-/// # }
-/// ```
-pub fn deadline() -> Option<Instant> {
-    CURRENT
-        .try_with(|s| s.budget.as_ref().map(|b| b.deadline))
-        .ok()
-        .flatten()
-}
-
-/// Time left before the current timed call's deadline (zero once it passed);
-/// `None` outside a timed call. Hand it to a library that takes a timeout,
-/// or put it in a request header so the callee stops when you do.
-///
-/// ```
-/// use std::time::Duration;
-/// use timebox::timed;
-///
-/// #[timed(ms = 500)]
-/// async fn call() -> Result<Duration, timebox::Error> {
-///     Ok(timebox::remaining().unwrap())
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
-/// # async fn main() {
-/// assert_eq!(call().await, Ok(Duration::from_millis(500)));
-/// assert_eq!(timebox::remaining(), None);
-/// # }
-/// ```
-pub fn remaining() -> Option<Duration> {
-    let deadline = deadline()?;
-    Some(deadline.saturating_duration_since(Instant::now()))
-}
-
-/// The current timed call's cancellation token; `None` outside a timed call.
-///
-/// It is cancelled when the call times out or is cancelled, so a library
-/// that takes a [`CancellationToken`] stops with the call. Cancelling it
-/// yourself cancels the call: the body is dropped and the caller gets an
-/// error of kind [`Cancelled`](crate::ErrorKind::Cancelled).
-///
-/// ```
-/// use timebox::{timed, ErrorKind};
-///
-/// #[timed(secs = 5)]
-/// async fn give_up() -> Result<(), timebox::Error> {
-///     timebox::token().unwrap().cancel();
-///     std::future::pending::<()>().await;
-///     Ok(())
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// assert_eq!(give_up().await.unwrap_err().kind(), ErrorKind::Cancelled);
-/// # }
-/// ```
-pub fn token() -> Option<CancellationToken> {
-    CURRENT
-        .try_with(|s| s.in_timed_call().then(|| s.token()))
-        .ok()
-        .flatten()
-}
-
-/// Resolves when the current timed call is cancelled (by its deadline, its
-/// caller going away, or its token); never resolves outside a timed call.
-///
-/// ```
-/// use timebox::timed;
-///
-/// #[timed(secs = 5)]
-/// async fn call() -> Result<&'static str, timebox::Error> {
-///     tokio::select! {
-///         _ = timebox::cancelled() => Ok("cancelled"),
-///         _ = tokio::task::yield_now() => Ok("still running"),
-///     }
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// assert_eq!(call().await, Ok("still running"));
-/// # }
-/// ```
-pub async fn cancelled() {
-    match token() {
-        Some(token) => token.cancelled_owned().await,
-        None => std::future::pending().await,
-    }
-}
-
-/// Whether the current timed call has been cancelled; `false` outside one.
-/// Lock-free: cheap enough to call in a hot loop.
-///
-/// ```
-/// use timebox::timed;
-///
-/// #[timed(secs = 5)]
-/// async fn call() -> Result<bool, timebox::Error> {
-///     Ok(timebox::is_cancelled())
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// assert_eq!(call().await, Ok(false));
-/// assert!(!timebox::is_cancelled());
-/// # }
-/// ```
-pub fn is_cancelled() -> bool {
-    CURRENT
-        .try_with(|s| s.in_timed_call() && s.is_cancelled())
-        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -573,13 +421,5 @@ mod tests {
         let late = tokio::spawn(std::future::pending::<()>());
         scope.adopt(late.abort_handle(), &child);
         assert!(late.await.unwrap_err().is_cancelled());
-    }
-
-    #[test]
-    fn outside_a_scope_there_is_nothing() {
-        assert_eq!(deadline(), None);
-        assert_eq!(remaining(), None);
-        assert!(token().is_none());
-        assert!(!is_cancelled());
     }
 }

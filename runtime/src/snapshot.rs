@@ -60,12 +60,12 @@ impl SiteStats {
         let now = Instant::now();
         let c = &site.counts;
         SiteStats {
-            name: site.name,
-            module: site.module,
-            file: site.file,
-            line: site.line,
+            name: site.origin.name,
+            module: site.origin.module,
+            file: site.origin.file,
+            line: site.origin.line,
             live: c.live(),
-            zombies: c.zombies.load(Relaxed),
+            zombies: site.marks.zombies(),
             started: c.started.load(Relaxed),
             ok: c.ok.load(Relaxed),
             elapsed: c.elapsed.load(Relaxed),

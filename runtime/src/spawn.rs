@@ -10,8 +10,9 @@ use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::body::{ChildBody, OutcomeGuard, RootBody};
-use crate::registry::{self, Outcome, Site};
+use crate::guard::{LiveChild, LiveRoot, OutcomeGuard};
+use crate::outcome::Outcome;
+use crate::registry::{self, Site};
 use crate::scope::Scope;
 
 /// Spawns a task that belongs to the current timed call: a drop-in for
@@ -61,18 +62,18 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let site = registry::spawn_site(Location::caller());
+    let site = registry::site_at("timebox::spawn", Location::caller());
     match Scope::current() {
         Some(parent) => {
             let scope = Scope::child(&parent, site, Instant::now());
             // The child's own scope closes when the child ends, so what it
             // spawned ends with it.
-            let live = ChildBody::new(Arc::clone(&scope));
+            let live = LiveChild::new(Arc::clone(&scope));
             let task = tokio::spawn(Arc::clone(&scope).enter(child(site, live, future)));
             parent.adopt(task.abort_handle(), &scope);
             task
         }
-        None => tokio::spawn(child(site, RootBody::start(site, Instant::now()), future)),
+        None => tokio::spawn(child(site, LiveRoot::start(site, Instant::now()), future)),
     }
 }
 

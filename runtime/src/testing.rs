@@ -4,57 +4,13 @@
 //! not a global number, so tests running in parallel do not disturb it.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::registry::Site;
 use crate::scope::Scope;
 use crate::snapshot::{SiteStats, Snapshot};
-
-/// The bodies alive in one tracking scope, per site.
-#[derive(Debug, Default)]
-pub(crate) struct Tracker {
-    alive: Mutex<Vec<(&'static Site, u64)>>,
-}
-
-impl Tracker {
-    pub(crate) fn started(&self, site: &'static Site) {
-        let mut alive = self.lock();
-        match alive.iter_mut().find(|(s, _)| std::ptr::eq(*s, site)) {
-            Some((_, n)) => *n += 1,
-            None => alive.push((site, 1)),
-        }
-    }
-
-    pub(crate) fn ended(&self, site: &'static Site) {
-        let mut alive = self.lock();
-        if let Some((_, n)) = alive.iter_mut().find(|(s, _)| std::ptr::eq(*s, site)) {
-            *n = n.saturating_sub(1);
-        }
-    }
-
-    fn total(&self) -> u64 {
-        self.lock().iter().map(|(_, n)| n).sum()
-    }
-
-    /// The sites with bodies still alive, as snapshot rows.
-    fn report(&self) -> Snapshot {
-        let alive = self.lock().clone();
-        Snapshot::from_rows(
-            alive
-                .into_iter()
-                .filter(|(_, n)| *n > 0)
-                .map(|(site, n)| SiteStats::read(site).with_live(n))
-                .collect(),
-        )
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(&'static Site, u64)>> {
-        self.alive
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
+use crate::tracker::Tracker;
 
 /// The site of the tracking scope itself (it has no body to count).
 static TRACKING: Site = Site::new("assert_no_leaks", module_path!(), file!(), line!());
@@ -174,7 +130,7 @@ impl LeakCheck {
                     "assert_no_leaks: {} bodies still alive {:?} after the future returned:\n{}",
                     tracker.total(),
                     self.wait,
-                    tracker.report()
+                    report(tracker)
                 );
             }
             tokio::task::yield_now().await;
@@ -182,4 +138,13 @@ impl LeakCheck {
             pause = (pause * 2).min(Duration::from_millis(50));
         }
     }
+}
+
+/// The sites a leak check still has bodies alive at, as snapshot rows.
+fn report(tracker: &Tracker) -> Snapshot {
+    let rows = tracker.alive().into_iter();
+    Snapshot::from_rows(
+        rows.map(|(site, n)| SiteStats::read(site).with_live(n))
+            .collect(),
+    )
 }

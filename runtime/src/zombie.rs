@@ -7,21 +7,24 @@
 //! threads are the ones blocked, and it sleeps while nothing is marked.
 
 use std::sync::OnceLock;
-use std::sync::atomic::Ordering::Relaxed;
 use std::thread::Thread;
 use std::time::{Duration, Instant};
 
-use crate::registry;
-
-/// How long past its grace period a cancelled body may live before it is a
-/// zombie.
-pub(crate) const SLACK: Duration = Duration::from_secs(1);
+use crate::registry::{self, BodyRef, Site};
 
 /// How often the watchdog looks while some cancelled body is still alive.
 const SCAN_EVERY: Duration = Duration::from_millis(100);
 
+/// The body of `site` was just cancelled, with `grace` to clean up: if it is
+/// still alive after that and a second, it is a zombie.
+pub(crate) fn watch(site: &'static Site, body: BodyRef, grace: Duration) {
+    if site.mark_cancelled(body, grace, Instant::now()) {
+        wake();
+    }
+}
+
 /// A body was marked: make sure the watchdog is looking.
-pub(crate) fn wake() {
+fn wake() {
     if let Some(watchdog) = watchdog() {
         watchdog.unpark();
     }
@@ -43,10 +46,7 @@ fn watchdog() -> Option<&'static Thread> {
 fn run() {
     loop {
         let sites = registry::sites();
-        if sites
-            .iter()
-            .all(|site| site.counts.doomed.load(Relaxed) == 0)
-        {
+        if sites.iter().all(|site| site.marks.doomed() == 0) {
             // Nothing to watch until the next cancellation unparks us.
             std::thread::park();
             continue;

@@ -9,10 +9,11 @@ use std::task::Poll;
 
 use tokio::time::{Instant, Sleep};
 
-use crate::body::{OutcomeGuard, ScopedBody};
-use crate::call::{Spec, Watch};
+use super::{Race, Spec, no_value, outcome_of};
 use crate::error::{Error, ErrorKind};
-use crate::registry::Outcome;
+use crate::guard::{Live, OutcomeGuard};
+use crate::outcome::Outcome;
+use crate::report;
 use crate::scope::Scope;
 
 /// Inline mode: the body runs in the caller's task, in a new scope, until
@@ -25,19 +26,16 @@ pub async fn run_inline<F: Future>(spec: Spec, body: F) -> Result<F::Output, Err
     let _close = CloseOnDrop(&scope);
     let mut outcome = OutcomeGuard::new(spec.site);
     let result = {
-        let _live = ScopedBody::new(Arc::clone(&scope));
-        let mut body = pin!(crate::report::instrument(spec.site, &budget, body));
-        let mut watch = Watch::new(&scope);
+        let _live = Live::new(Arc::clone(&scope));
+        let mut body = pin!(report::instrument(&spec.site.origin, &budget, body));
+        let mut race = Race::new(&scope);
         // No timer until the body first waits.
         let mut sleep: Option<Pin<Box<Sleep>>> = None;
         poll_fn(|cx| {
-            if !scope.is_cancelled() {
-                if let Poll::Ready(value) = scope.run_in(|| body.as_mut().poll(cx)) {
-                    return Poll::Ready(Ok(value));
-                }
-            }
-            if watch.poll(cx).is_ready() {
-                return Poll::Ready(Err(ErrorKind::Cancelled));
+            match race.poll(body.as_mut(), cx) {
+                Poll::Ready(Some(value)) => return Poll::Ready(Ok(value)),
+                Poll::Ready(None) => return Poll::Ready(Err(ErrorKind::Cancelled)),
+                Poll::Pending => {}
             }
             let sleep =
                 sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(budget.deadline)));
@@ -47,14 +45,9 @@ pub async fn run_inline<F: Future>(spec: Spec, body: F) -> Result<F::Output, Err
     };
     outcome.set(match result {
         Ok(_) => Outcome::Ok,
-        Err(ErrorKind::Elapsed) => Outcome::Elapsed,
-        Err(_) => Outcome::Cancelled,
+        Err(kind) => outcome_of(kind),
     });
-    result.map_err(|kind| {
-        let err = Error::new(kind, &budget);
-        crate::report::no_value(spec.site, &err);
-        err
-    })
+    result.map_err(|kind| no_value(spec.site, kind, &budget))
 }
 
 /// Closes the scope when the inline call ends, however it ends: the body's

@@ -6,76 +6,19 @@ use std::future::{Future, poll_fn};
 use std::panic::resume_unwind;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::task::{Context, Poll};
 
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use crate::body::ScopedBody;
+use super::{Race, Spec, no_value, outcome_of};
+use crate::budget::Budget;
 use crate::error::{Error, ErrorKind};
-use crate::registry::{Outcome, Site};
-use crate::scope::Budget;
+use crate::guard::Live;
+use crate::outcome::Outcome;
+use crate::report;
 use crate::scope::Scope;
-
-/// What a `#[timed]` call is: where it comes from, how long it may take, and
-/// how long a cancelled body may keep cleaning up.
-#[derive(Debug, Clone, Copy)]
-#[doc(hidden)]
-pub struct Spec {
-    pub(crate) site: &'static Site,
-    pub(crate) timeout: Duration,
-    pub(crate) grace: Duration,
-}
-
-impl Spec {
-    /// A call from `site` that may take `timeout`.
-    pub const fn new(site: &'static Site, timeout: Duration) -> Self {
-        Spec {
-            site,
-            timeout,
-            grace: Duration::ZERO,
-        }
-    }
-
-    /// After cancellation the body keeps being polled this long.
-    pub const fn grace_ms(self, ms: u64) -> Self {
-        Spec {
-            grace: Duration::from_millis(ms),
-            ..self
-        }
-    }
-}
-
-/// The rule on a `#[timed]` function's return type when it has no
-/// `fallback`: it must be able to carry a timebox [`Error`].
-#[diagnostic::on_unimplemented(
-    message = "a `#[timed]` function must return `Result<T, E>` where `E: From<timebox::Error>`, not `{Self}`",
-    label = "this return type cannot carry a timeout error",
-    note = "return `Result<T, timebox::Error>`, `std::io::Result<T>`, `anyhow::Result<T>` or another `Result` whose error converts from `timebox::Error`",
-    note = "or add `fallback = <expr>` to `#[timed(...)]` to return a value of this type on timeout"
-)]
-#[doc(hidden)]
-pub trait TimedResult {
-    /// The value a timed-out or cancelled call returns.
-    fn from_timebox_error(err: Error) -> Self;
-}
-
-impl<T, E: From<Error>> TimedResult for Result<T, E> {
-    fn from_timebox_error(err: Error) -> Self {
-        Err(E::from(err))
-    }
-}
-
-/// A `#[timed]` function's return value when it has no `fallback`: the
-/// body's value, or the timebox error converted into the declared error type.
-/// Generated code calls it spanned at the declared return type, so a type
-/// that breaks the rule gets one error, there.
-#[doc(hidden)]
-pub fn finish<R: TimedResult>(result: Result<R, Error>) -> R {
-    result.unwrap_or_else(R::from_timebox_error)
-}
 
 /// Spawn mode: spawns the body in a new scope and returns the caller's
 /// side, which waits for it until the deadline and ends it whatever happens.
@@ -87,8 +30,8 @@ where
 {
     let now = Instant::now();
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
-    let body = crate::report::instrument(spec.site, &budget, body);
-    let handle = tokio::spawn(body_task(ScopedBody::new(Arc::clone(&scope)), body));
+    let body = report::instrument(&spec.site.origin, &budget, body);
+    let handle = tokio::spawn(body_task(Live::new(Arc::clone(&scope)), body));
     Call {
         pending: Some(PendingCall {
             handle,
@@ -107,23 +50,12 @@ where
 /// cancellation. It owns the live-count guard, so the body counts as live
 /// until this is dropped, even before its first poll. `None` means
 /// cancelled.
-async fn body_task<F: Future>(live: ScopedBody, body: F) -> Option<F::Output> {
+async fn body_task<F: Future>(live: Live, body: F) -> Option<F::Output> {
     let scope = live.scope();
     let mut body = pin!(body);
-    let mut started = false;
-    let value = {
-        let mut watch = Watch::new(scope);
-        poll_fn(|cx| {
-            if !scope.is_cancelled() {
-                started = true;
-                if let Poll::Ready(value) = scope.run_in(|| body.as_mut().poll(cx)) {
-                    return Poll::Ready(Some(value));
-                }
-            }
-            watch.poll(cx).map(|()| None)
-        })
-        .await
-    };
+    let mut race = Race::new(scope);
+    let value = poll_fn(|cx| race.poll(body.as_mut(), cx)).await;
+    let started = race.started();
     // A body cancelled before it ever ran is not started for its grace.
     if value.is_none() && started && !scope.grace.is_zero() {
         // Cancelled with grace: keep polling so the body can clean up, then
@@ -139,56 +71,6 @@ async fn body_task<F: Future>(live: ScopedBody, body: F) -> Option<F::Output> {
         .await;
     }
     value
-}
-
-/// Waits for a scope's cancellation on behalf of the task running its body:
-/// the scope wakes it when cancelled; a token handed out (which anyone may
-/// cancel directly) is watched too, from the moment it exists.
-pub(crate) struct Watch<'a> {
-    scope: &'a Scope,
-    registered: Option<Waker>,
-    token: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
-}
-
-impl<'a> Watch<'a> {
-    pub(crate) fn new(scope: &'a Scope) -> Self {
-        Watch {
-            scope,
-            registered: None,
-            token: None,
-        }
-    }
-
-    /// Ready once the scope is cancelled.
-    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let fresh = self
-            .registered
-            .as_ref()
-            .is_none_or(|w| !w.will_wake(cx.waker()));
-        let cancelled = if fresh {
-            self.registered = Some(cx.waker().clone());
-            self.scope.watch(cx.waker())
-        } else {
-            self.scope.is_cancelled()
-        };
-        if cancelled {
-            // Seen through the scope's token maybe: make it the scope's own,
-            // so calls nested in it end too. (Idempotent.)
-            self.scope.cancel();
-            return Poll::Ready(());
-        }
-        if self.token.is_none() && self.scope.has_token() {
-            self.token = Some(Box::pin(self.scope.token().cancelled_owned()));
-        }
-        if let Some(token) = &mut self.token {
-            if token.as_mut().poll(cx).is_ready() {
-                // Cancelled by hand: cancel the scope, and so what it holds.
-                self.scope.cancel();
-                return Poll::Ready(());
-            }
-        }
-        Poll::Pending
-    }
 }
 
 /// How the wait for the body ended.
@@ -229,7 +111,7 @@ impl<T> Future for Call<T> {
                 Poll::Pending => return Poll::Pending,
             };
         match this.pending.take() {
-            Some(pending) => Poll::Ready(pending.finish(waited)),
+            Some(pending) => Poll::Ready(pending.deliver(waited)),
             None => Poll::Pending,
         }
     }
@@ -288,7 +170,8 @@ impl<T> PendingCall<T> {
             .map(|()| Waited::Ended(ErrorKind::Elapsed))
     }
 
-    fn finish(mut self, waited: Waited<T>) -> Result<T, Error> {
+    /// The caller's answer, once the wait is over.
+    fn deliver(mut self, waited: Waited<T>) -> Result<T, Error> {
         self.armed = false;
         let site = self.spec.site;
         match waited {
@@ -302,14 +185,9 @@ impl<T> PendingCall<T> {
                 resume_unwind(payload)
             }
             Waited::Ended(kind) => {
-                site.record(match kind {
-                    ErrorKind::Elapsed => Outcome::Elapsed,
-                    _ => Outcome::Cancelled,
-                });
+                site.record(outcome_of(kind));
                 self.stop();
-                let err = Error::new(kind, &self.budget);
-                crate::report::no_value(site, &err);
-                Err(err)
+                Err(no_value(site, kind, &self.budget))
             }
         }
     }

@@ -1,12 +1,13 @@
-//! The life of one body (a timed call's body or a `timebox::spawn` child):
-//! counted as live from its start until its future is dropped, and its
-//! outcome recorded however it ends.
+//! Guards that travel with a body (a timed call's body or a `timebox::spawn`
+//! child): one keeps it counted as live from its start until its future is
+//! dropped, one records its outcome however it ends.
 
 use std::sync::Arc;
 
 use tokio::time::Instant;
 
-use crate::registry::{BodyRef, Outcome, Site};
+use crate::outcome::Outcome;
+use crate::registry::{BodyRef, Site};
 use crate::scope::Scope;
 
 /// Keeps the body of a scope counted in [`live`](crate::live) for as long
@@ -14,16 +15,16 @@ use crate::scope::Scope;
 /// exactly when the body is: on completion, abort, cancellation or runtime
 /// shutdown. The scope carries the site and the body's record.
 #[derive(Debug)]
-pub(crate) struct ScopedBody(Arc<Scope>);
+pub(crate) struct Live(Arc<Scope>);
 
-impl ScopedBody {
+impl Live {
     /// Takes over the body that [`Scope::open`] counted as started; the
     /// call's caller closes the scope.
     pub(crate) fn new(scope: Arc<Scope>) -> Self {
         if let Some(tracker) = &scope.tracker {
             tracker.started(scope.site);
         }
-        ScopedBody(scope)
+        Live(scope)
     }
 
     pub(crate) fn scope(&self) -> &Arc<Scope> {
@@ -31,7 +32,7 @@ impl ScopedBody {
     }
 }
 
-impl Drop for ScopedBody {
+impl Drop for Live {
     fn drop(&mut self) {
         let scope = &self.0;
         if let Some(tracker) = &scope.tracker {
@@ -47,16 +48,16 @@ impl Drop for ScopedBody {
 /// caller to close it, so it closes when the body ends, and what the child
 /// spawned ends with it.
 #[derive(Debug)]
-pub(crate) struct ChildBody(ScopedBody);
+pub(crate) struct LiveChild(Live);
 
-impl ChildBody {
+impl LiveChild {
     /// Takes over the body that [`Scope::child`] counted as started.
     pub(crate) fn new(scope: Arc<Scope>) -> Self {
-        ChildBody(ScopedBody::new(scope))
+        LiveChild(Live::new(scope))
     }
 }
 
-impl Drop for ChildBody {
+impl Drop for LiveChild {
     fn drop(&mut self) {
         // Before the inner guard counts the body as ended.
         self.0.scope().close();
@@ -66,21 +67,21 @@ impl Drop for ChildBody {
 /// The same for a body with no scope: a `timebox::spawn` child started
 /// outside any timed call.
 #[derive(Debug)]
-pub(crate) struct RootBody {
+pub(crate) struct LiveRoot {
     site: &'static Site,
     body: BodyRef,
 }
 
-impl RootBody {
+impl LiveRoot {
     pub(crate) fn start(site: &'static Site, now: Instant) -> Self {
-        RootBody {
+        LiveRoot {
             site,
             body: site.start(now),
         }
     }
 }
 
-impl Drop for RootBody {
+impl Drop for LiveRoot {
     fn drop(&mut self) {
         self.site.end(self.body);
     }
