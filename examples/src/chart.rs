@@ -126,8 +126,10 @@ impl Chart<'_> {
             .y_desc(self.y_label)
             .axis_desc_style(("sans-serif", 19))
             .label_style(("sans-serif", 16))
-            .light_line_style(BLACK.mix(0.05))
-            .bold_line_style(BLACK.mix(0.15))
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(BLACK.mix(0.12))
             .draw()?;
 
         if let Some((x, label)) = self.marker {
@@ -166,6 +168,12 @@ impl Chart<'_> {
             .draw()?;
         Ok(())
     }
+}
+
+/// An axis label: as few decimals as the value needs ("0", "2.5", "100").
+fn tick(value: &f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 #[cfg(test)]
@@ -238,6 +246,12 @@ mod tests {
             [4, 2],
             "blue, #[timed], in\n{svg}"
         );
+    }
+
+    #[test]
+    fn tick_labels_drop_needless_decimals() {
+        let ticks: Vec<String> = [0.0, 2.5, 100.0, 0.25].iter().map(tick).collect();
+        assert_eq!(ticks, ["0", "2.5", "100", "0.25"]);
     }
 
     #[test]
