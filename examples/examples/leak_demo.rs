@@ -7,13 +7,23 @@
 //! ```text
 //! cargo run --example leak_demo
 //! cargo run --example leak_demo -- --secs 3 --every-ms 50 --timeout-ms 500 --work-ms 2000
+//! cargo run --example leak_demo -- --svg docs/leak_demo.svg
 //! ```
+//!
+//! With `--svg FILE` it also samples both counts every 100 ms and draws them
+//! as a line chart, the dashboard graph of the story.
 
-use std::time::Duration;
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use timebox::timed;
-use timebox_examples::flags;
-use tokio::runtime::{Builder, Runtime};
+use timebox_examples::chart::{Chart, Line};
+use timebox_examples::flags::{self, Value};
+use tokio::runtime::{Builder, Runtime, RuntimeMetrics};
 
 /// What the demo is asked to do: `--secs`, `--every-ms`, `--timeout-ms`,
 /// `--work-ms`.
@@ -30,23 +40,26 @@ struct Settings {
 }
 
 impl Settings {
-    fn from_args() -> Self {
+    /// The settings, and the chart's path if `--svg PATH` was given.
+    fn from_args() -> (Self, Option<PathBuf>) {
         let mut settings = Settings {
             traffic: Duration::from_secs(8),
             every: Duration::from_millis(100),
             timeout: Duration::from_secs(1),
             work: Duration::from_secs(2),
         };
-        let known = ["--secs", "--every-ms", "--timeout-ms", "--work-ms"];
-        for (flag, n) in flags::from_env("leak_demo", &known) {
-            match flag.as_str() {
-                "--secs" => settings.traffic = Duration::from_secs(n),
-                "--every-ms" => settings.every = Duration::from_millis(n),
-                "--timeout-ms" => settings.timeout = Duration::from_millis(n),
-                _ => settings.work = Duration::from_millis(n),
+        let mut svg = None;
+        let numbers = ["--secs", "--every-ms", "--timeout-ms", "--work-ms"];
+        for (flag, value) in flags::from_env_with("leak_demo", &numbers, &["--svg"]) {
+            match (flag.as_str(), value) {
+                (_, Value::Path(path)) => svg = Some(path),
+                ("--secs", Value::Number(n)) => settings.traffic = Duration::from_secs(n),
+                ("--every-ms", Value::Number(n)) => settings.every = Duration::from_millis(n),
+                ("--timeout-ms", Value::Number(n)) => settings.timeout = Duration::from_millis(n),
+                (_, Value::Number(n)) => settings.work = Duration::from_millis(n),
             }
         }
-        settings
+        (settings, svg)
     }
 }
 
@@ -83,7 +96,15 @@ fn runtime() -> Runtime {
 }
 
 fn main() {
-    let settings = Settings::from_args();
+    let (settings, svg) = Settings::from_args();
+    // Opened now, so a path that cannot be written fails before the run.
+    let svg = svg.map(|path| match File::create(&path) {
+        Ok(file) => (path, file),
+        Err(e) => {
+            eprintln!("leak_demo: cannot write --svg {}: {e}", path.display());
+            std::process::exit(2);
+        }
+    });
     println!(
         "a request every {:?}; the upstream works {:?}, then stalls; callers give up after {:?}\n",
         settings.every, settings.work, settings.timeout
@@ -104,7 +125,8 @@ fn main() {
         "time", "naive: tasks alive", "#[timed]: bodies alive"
     );
     let naive_tasks = || naive.metrics().num_alive_tasks();
-    let start = std::time::Instant::now();
+    let start = Instant::now();
+    let chart = svg.map(|(path, file)| (path, file, Sampler::start(start, naive.metrics())));
     while start.elapsed() < settings.traffic {
         std::thread::sleep(Duration::from_secs(1).min(settings.traffic));
         let secs = start.elapsed().as_secs_f64().round();
@@ -123,6 +145,15 @@ fn main() {
     println!(
         "\nverdict: the naive way left {leaked} tasks that will never end; #[timed] left {left}."
     );
+    if let Some((path, file, sampler)) = chart {
+        let mut samples = sampler.stop();
+        samples.push(Sample::at(start, leaked, left));
+        if let Err(e) = write_chart(&settings, &samples, file) {
+            eprintln!("leak_demo: cannot write --svg {}: {e}", path.display());
+            std::process::exit(1);
+        }
+        println!("chart: {}", path.display());
+    }
 
     naive.shutdown_background();
     timed.shutdown_background();
@@ -143,4 +174,91 @@ where
     while tick.tick().await < stop {
         tokio::spawn(call(settings));
     }
+}
+
+/// Both counts at one moment, `secs` after the start.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    secs: f64,
+    naive: usize,
+    timed: usize,
+}
+
+impl Sample {
+    fn at(start: Instant, naive: usize, timed: usize) -> Self {
+        let secs = start.elapsed().as_secs_f64();
+        Sample { secs, naive, timed }
+    }
+}
+
+/// Samples both counts every 100 ms on a thread of its own, from its start
+/// until [`Sampler::stop`], so the chart's curves are smooth while the
+/// table keeps its one row a second.
+#[derive(Debug)]
+struct Sampler {
+    stop: mpsc::Sender<()>,
+    thread: JoinHandle<Vec<Sample>>,
+}
+
+impl Sampler {
+    const EVERY: Duration = Duration::from_millis(100);
+
+    fn start(start: Instant, naive: RuntimeMetrics) -> Self {
+        let (stop, stopped) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let mut samples = Vec::new();
+            let mut next = start;
+            loop {
+                samples.push(Sample::at(start, naive.num_alive_tasks(), timebox::live()));
+                next += Self::EVERY;
+                let wait = next.saturating_duration_since(Instant::now());
+                if stopped.recv_timeout(wait) != Err(mpsc::RecvTimeoutError::Timeout) {
+                    return samples;
+                }
+            }
+        });
+        Sampler { stop, thread }
+    }
+
+    /// Stops sampling and returns the samples, oldest first.
+    fn stop(self) -> Vec<Sample> {
+        drop(self.stop);
+        self.thread.join().expect("the sampler does not panic")
+    }
+}
+
+/// Draws the two curves of `samples` as an SVG line chart into `file`.
+fn write_chart(
+    settings: &Settings,
+    samples: &[Sample],
+    mut file: File,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let curve = |count: fn(&Sample) -> usize| -> Vec<(f64, f64)> {
+        samples.iter().map(|s| (s.secs, count(s) as f64)).collect()
+    };
+    let (naive, timed) = (curve(|s| s.naive), curve(|s| s.timed));
+    let subtitle = format!(
+        "a request every {:?}; the upstream works {:?}, then stalls; callers give up after {:?}",
+        settings.every, settings.work, settings.timeout
+    );
+    let svg = Chart {
+        title: "Tasks alive while the upstream stalls",
+        subtitle: &subtitle,
+        x_label: "time (s)",
+        y_label: "alive (count)",
+        lines: &[
+            Line {
+                label: "naive: tasks alive",
+                points: &naive,
+            },
+            Line {
+                label: "#[timed]: bodies alive",
+                points: &timed,
+            },
+        ],
+        marker: Some((settings.traffic.as_secs_f64(), "traffic stops")),
+    }
+    .to_svg()?;
+    file.write_all(svg.as_bytes())?;
+    Ok(())
 }
