@@ -192,9 +192,22 @@ impl Scope {
         self.signal(true);
     }
 
-    /// Sets the flags, then tells whoever registered: wakes the watcher,
-    /// cancels nested calls and, when `close`, aborts the children.
+    /// Cancels this scope (and closes it, when `close`), then everything
+    /// nested in it, however deep: one loop over a work list, not a
+    /// recursion, so a chain of 100,000 nested calls needs no more stack
+    /// than one.
     fn signal(&self, close: bool) {
+        let mut more = Vec::new();
+        self.signal_one(close, &mut more);
+        while let Some((scope, close)) = more.pop() {
+            scope.signal_one(close, &mut more);
+        }
+    }
+
+    /// Sets the flags, then tells whoever registered: wakes the watcher,
+    /// and, when `close`, aborts the children. The nested calls to cancel
+    /// (and the aborted children's scopes to close) go to `more`.
+    fn signal_one(&self, close: bool, more: &mut Vec<(Arc<Scope>, bool)>) {
         let first = !self.cancelled.swap(true, Ordering::SeqCst);
         if close {
             self.closed.store(true, Ordering::SeqCst);
@@ -225,10 +238,13 @@ impl Scope {
         if let Some(waker) = watcher {
             waker.wake();
         }
-        for call in calls.iter().filter_map(Weak::upgrade) {
-            call.cancel();
-        }
-        abort_all(tasks);
+        more.extend(
+            calls
+                .iter()
+                .filter_map(Weak::upgrade)
+                .map(|call| (call, false)),
+        );
+        more.extend(abort_all(tasks).map(|child| (child, true)));
     }
 
     /// Registers `waker` to be woken when this scope is cancelled; whether
@@ -263,7 +279,9 @@ impl Scope {
         // child joined it.
         if self.closed.load(Ordering::SeqCst) {
             let tasks = std::mem::take(&mut lock(&self.shared).tasks);
-            abort_all(tasks);
+            for child in abort_all(tasks) {
+                child.close();
+            }
         }
     }
 
@@ -287,15 +305,29 @@ impl Scope {
     /// This scope's token, made on first use: a child of the enclosing
     /// scope's token, already cancelled if the scope is.
     pub(crate) fn token(&self) -> CancellationToken {
-        let token = self.token.get_or_init(|| match &self.parent {
-            Some(parent) => parent.token().child_token(),
-            None => CancellationToken::new(),
-        });
-        if self.cancelled.load(Ordering::SeqCst) {
-            // Cancelled before the token existed: `cancel` did not see it.
-            token.cancel();
+        // The scopes from here up to the nearest one with a token (or the
+        // root): their tokens are made top-down, in a loop, so a deep chain
+        // needs no deep stack.
+        let mut chain = vec![self];
+        while let (None, Some(parent)) = (
+            chain[chain.len() - 1].token.get(),
+            &chain[chain.len() - 1].parent,
+        ) {
+            chain.push(parent);
         }
-        token.clone()
+        let mut above: Option<CancellationToken> = None;
+        for scope in chain.into_iter().rev() {
+            let token = scope.token.get_or_init(|| match &above {
+                Some(parent) => parent.child_token(),
+                None => CancellationToken::new(),
+            });
+            if scope.cancelled.load(Ordering::SeqCst) {
+                // Cancelled before the token existed: `cancel` did not see it.
+                token.cancel();
+            }
+            above = Some(token.clone());
+        }
+        above.unwrap_or_default()
     }
 
     /// Whether a token was ever handed out, so someone may cancel it.
@@ -313,16 +345,28 @@ impl Scope {
 }
 
 /// Aborts spawned children that are still running; each one's body is
-/// marked cancelled, for zombie detection, and its own scope closed, so
-/// what it spawned ends too, at once.
-fn abort_all(tasks: Vec<(AbortHandle, Weak<Scope>)>) {
-    for (task, scope) in tasks {
-        if !task.is_finished() {
-            task.abort();
-            if let Some(scope) = scope.upgrade() {
-                scope.body_cancelled();
-                scope.close();
-            }
+/// marked cancelled, for zombie detection. Their scopes, to be closed at
+/// once, so that what they spawned ends too.
+fn abort_all(tasks: Vec<(AbortHandle, Weak<Scope>)>) -> impl Iterator<Item = Arc<Scope>> {
+    tasks.into_iter().filter_map(|(task, scope)| {
+        if task.is_finished() {
+            return None;
+        }
+        task.abort();
+        let scope = scope.upgrade()?;
+        scope.body_cancelled();
+        Some(scope)
+    })
+}
+
+/// Dropping the last reference to the innermost of a deep chain of scopes
+/// would drop each parent from inside its child's drop: the chain is
+/// unlinked in a loop instead, as far as this drop owns it.
+impl Drop for Scope {
+    fn drop(&mut self) {
+        let mut next = self.parent.take();
+        while let Some(parent) = next {
+            next = Arc::into_inner(parent).and_then(|mut scope| scope.parent.take());
         }
     }
 }
