@@ -21,6 +21,7 @@
 
 use proc_macro2::{Group, Ident, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
+use syn::visit_mut::{self, VisitMut};
 use syn::{ReturnType, Type, parse_quote};
 
 use crate::check::Mode;
@@ -202,7 +203,7 @@ fn output_type(output: &ReturnType) -> Option<TokenStream> {
         ReturnType::Default => Some(quote!(())),
         ReturnType::Type(_, ty) => {
             let mut ty = (**ty).clone();
-            infer_impl_trait(&mut ty);
+            ImplTraitEraser.visit_type_mut(&mut ty);
             match ty {
                 Type::Infer(_) => None,
                 ty => Some(ty.into_token_stream()),
@@ -212,31 +213,15 @@ fn output_type(output: &ReturnType) -> Option<TokenStream> {
 }
 
 /// Replaces every `impl Trait` in a type by `_`.
-fn infer_impl_trait(ty: &mut Type) {
-    match ty {
-        Type::ImplTrait(_) => *ty = parse_quote!(_),
-        Type::Array(array) => infer_impl_trait(&mut array.elem),
-        Type::Group(group) => infer_impl_trait(&mut group.elem),
-        Type::Paren(paren) => infer_impl_trait(&mut paren.elem),
-        Type::Ptr(ptr) => infer_impl_trait(&mut ptr.elem),
-        Type::Reference(reference) => infer_impl_trait(&mut reference.elem),
-        Type::Slice(slice) => infer_impl_trait(&mut slice.elem),
-        Type::Tuple(tuple) => tuple.elems.iter_mut().for_each(infer_impl_trait),
-        Type::Path(path) => {
-            if let Some(qself) = &mut path.qself {
-                infer_impl_trait(&mut qself.ty);
-            }
-            for segment in &mut path.path.segments {
-                if let syn::PathArguments::AngleBracketed(args) = &mut segment.arguments {
-                    for arg in &mut args.args {
-                        if let syn::GenericArgument::Type(ty) = arg {
-                            infer_impl_trait(ty);
-                        }
-                    }
-                }
-            }
+struct ImplTraitEraser;
+
+impl VisitMut for ImplTraitEraser {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::ImplTrait(_) = ty {
+            *ty = parse_quote!(_);
+        } else {
+            visit_mut::visit_type_mut(self, ty);
         }
-        _ => {}
     }
 }
 
