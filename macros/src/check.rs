@@ -8,18 +8,10 @@ use syn::{
     TypeReference,
 };
 
-use crate::config::{Config, Errors};
+use crate::config::{Config, Mode};
+use crate::diagnostics::Errors;
 use crate::item::TimedFn;
 use crate::show::show;
-
-/// Where the body runs.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mode {
-    /// As its own task: needs `Send + 'static`.
-    Spawn,
-    /// In the caller's task.
-    Inline,
-}
 
 /// Checks the function and picks the mode. A function whose arguments are
 /// borrowed gets one error suggesting `inline`, and is then expanded in
