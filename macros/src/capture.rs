@@ -6,7 +6,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::punctuated::Punctuated;
-use syn::{FnArg, Pat, Token};
+use syn::visit::{self, Visit};
+use syn::{Block, Expr, FnArg, Ident, PatIdent, PatOr, Token, Type};
 
 /// A statement that mentions every binding of the arguments, so that an
 /// `async move` block containing it takes them all.
@@ -18,7 +19,11 @@ pub(crate) fn all_arguments(inputs: &Punctuated<FnArg, Token![,]>) -> TokenStrea
                 let self_token = receiver.self_token;
                 names.push(quote!(#self_token));
             }
-            FnArg::Typed(typed) => bindings(&typed.pat, &mut names),
+            FnArg::Typed(typed) => {
+                let mut bindings = Bindings(Vec::new());
+                bindings.visit_pat(&typed.pat);
+                names.extend(bindings.0.into_iter().map(|ident| quote!(#ident)));
+            }
         }
     }
     if names.is_empty() {
@@ -27,31 +32,28 @@ pub(crate) fn all_arguments(inputs: &Punctuated<FnArg, Token![,]>) -> TokenStrea
     quote!(let _ = (#(&#names,)*);)
 }
 
-/// The names a pattern binds.
-fn bindings(pat: &Pat, names: &mut Vec<TokenStream>) {
-    match pat {
-        Pat::Ident(p) => {
-            let ident = &p.ident;
-            names.push(quote!(#ident));
-            if let Some((_, sub)) = &p.subpat {
-                bindings(sub, names);
-            }
-        }
-        Pat::Tuple(p) => p.elems.iter().for_each(|e| bindings(e, names)),
-        Pat::TupleStruct(p) => p.elems.iter().for_each(|e| bindings(e, names)),
-        Pat::Struct(p) => p.fields.iter().for_each(|f| bindings(&f.pat, names)),
-        Pat::Slice(p) => p.elems.iter().for_each(|e| bindings(e, names)),
-        Pat::Reference(p) => bindings(&p.pat, names),
-        Pat::Paren(p) => bindings(&p.pat, names),
-        Pat::Type(p) => bindings(&p.pat, names),
-        // Every case of an or-pattern binds the same names.
-        Pat::Or(p) => {
-            if let Some(first) = p.cases.first() {
-                bindings(first, names);
-            }
-        }
-        _ => {}
+/// The names a pattern binds: its identifiers, not those of the types,
+/// expressions and blocks inside it.
+struct Bindings<'ast>(Vec<&'ast Ident>);
+
+impl<'ast> Visit<'ast> for Bindings<'ast> {
+    fn visit_pat_ident(&mut self, pat: &'ast PatIdent) {
+        self.0.push(&pat.ident);
+        visit::visit_pat_ident(self, pat);
     }
+
+    // Every case of an or-pattern binds the same names.
+    fn visit_pat_or(&mut self, pat: &'ast PatOr) {
+        if let Some(first) = pat.cases.first() {
+            self.visit_pat(first);
+        }
+    }
+
+    fn visit_type(&mut self, _: &'ast Type) {}
+
+    fn visit_expr(&mut self, _: &'ast Expr) {}
+
+    fn visit_block(&mut self, _: &'ast Block) {}
 }
 
 #[cfg(test)]

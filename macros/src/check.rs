@@ -2,22 +2,16 @@
 //! than rustc would: wrong kind of fn, a second `#[timed]`, borrowed
 //! arguments in spawn mode, no return type. Each gives one spanned error.
 
-use proc_macro2::{Spacing, TokenStream, TokenTree};
-use quote::ToTokens;
-use syn::{FnArg, Pat, PatIdent, ReceiverKind, ReturnType};
+use syn::visit::{self, Visit};
+use syn::{
+    Block, Expr, FnArg, Lifetime, Pat, PatIdent, PatReference, ReceiverKind, ReturnType, Type,
+    TypeReference,
+};
 
-use crate::config::{Config, Errors};
+use crate::config::{Config, Mode};
+use crate::diagnostics::Errors;
 use crate::item::TimedFn;
 use crate::show::show;
-
-/// Where the body runs.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mode {
-    /// As its own task: needs `Send + 'static`.
-    Spawn,
-    /// In the caller's task.
-    Inline,
-}
 
 /// Checks the function and picks the mode. A function whose arguments are
 /// borrowed gets one error suggesting `inline`, and is then expanded in
@@ -113,11 +107,11 @@ fn borrows(arg: &FnArg) -> bool {
             ReceiverKind::Reference(_, lifetime, _) => {
                 lifetime.as_ref().is_none_or(|l| l.ident != "static")
             }
-            ReceiverKind::Typed(_, ty) => has_non_static_borrow(ty.to_token_stream()),
+            ReceiverKind::Typed(_, ty) => has_non_static_borrow(ty),
             _ => false,
         },
         FnArg::Typed(typed) => {
-            ref_binding(&typed.pat).is_some() || has_non_static_borrow(typed.ty.to_token_stream())
+            ref_binding(&typed.pat).is_some() || has_non_static_borrow(&typed.ty)
         }
     }
 }
@@ -125,44 +119,56 @@ fn borrows(arg: &FnArg) -> bool {
 /// A `ref` binding in an argument's pattern: it borrows the argument from
 /// the caller's future instead of moving it into the body.
 fn ref_binding(pat: &Pat) -> Option<&PatIdent> {
-    match pat {
-        Pat::Ident(p) if p.by_ref.is_some() => Some(p),
-        Pat::Ident(p) => p.subpat.as_ref().and_then(|(_, sub)| ref_binding(sub)),
-        Pat::Tuple(p) => p.elems.iter().find_map(ref_binding),
-        Pat::TupleStruct(p) => p.elems.iter().find_map(ref_binding),
-        Pat::Struct(p) => p.fields.iter().find_map(|f| ref_binding(&f.pat)),
-        Pat::Slice(p) => p.elems.iter().find_map(ref_binding),
-        Pat::Or(p) => p.cases.iter().find_map(ref_binding),
-        Pat::Paren(p) => ref_binding(&p.pat),
-        Pat::Type(p) => ref_binding(&p.pat),
-        _ => None,
-    }
+    let mut found = RefBinding(None);
+    found.visit_pat(pat);
+    found.0
 }
 
-/// Scans a type's tokens for `&` not followed by `'static`, or for a
-/// lifetime other than `'static`.
-fn has_non_static_borrow(tokens: TokenStream) -> bool {
-    let tts: Vec<TokenTree> = tokens.into_iter().collect();
-    tts.iter().enumerate().any(|(i, tt)| match tt {
-        TokenTree::Group(group) => has_non_static_borrow(group.stream()),
-        TokenTree::Punct(p) if p.as_char() == '&' => !is_static_lifetime(&tts[i + 1..]),
-        TokenTree::Punct(p) if p.as_char() == '\'' && p.spacing() == Spacing::Joint => {
-            !matches!(tts.get(i + 1), Some(TokenTree::Ident(id)) if id == "static")
+/// The first `ref` binding of a pattern. One behind `&` borrows through the
+/// caller's reference, which the argument's type already shows.
+struct RefBinding<'ast>(Option<&'ast PatIdent>);
+
+impl<'ast> Visit<'ast> for RefBinding<'ast> {
+    fn visit_pat_ident(&mut self, pat: &'ast PatIdent) {
+        if self.0.is_none() && pat.by_ref.is_some() {
+            self.0 = Some(pat);
         }
-        _ => false,
-    })
+        visit::visit_pat_ident(self, pat);
+    }
+
+    fn visit_pat_reference(&mut self, _: &'ast PatReference) {}
+
+    fn visit_type(&mut self, _: &'ast Type) {}
+
+    fn visit_expr(&mut self, _: &'ast Expr) {}
+
+    fn visit_block(&mut self, _: &'ast Block) {}
 }
 
-fn is_static_lifetime(tts: &[TokenTree]) -> bool {
-    matches!(
-        tts,
-        [TokenTree::Punct(p), TokenTree::Ident(id), ..] if p.as_char() == '\'' && id == "static"
-    )
+/// A `&` without `'static`, or a lifetime other than `'static`, in a type.
+fn has_non_static_borrow(ty: &Type) -> bool {
+    let mut found = Borrow(false);
+    found.visit_type(ty);
+    found.0
+}
+
+struct Borrow(bool);
+
+impl Visit<'_> for Borrow {
+    fn visit_type_reference(&mut self, ty: &TypeReference) {
+        self.0 |= ty.lifetime.is_none();
+        visit::visit_type_reference(self, ty);
+    }
+
+    fn visit_lifetime(&mut self, lifetime: &Lifetime) {
+        self.0 |= lifetime.ident != "static";
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proc_macro2::TokenStream;
     use syn::parse_quote;
 
     fn arg(tokens: TokenStream) -> FnArg {

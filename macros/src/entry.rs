@@ -1,12 +1,12 @@
-//! The attribute's entry: parse what can be parsed, report every mistake
-//! once, and always emit the function, so one error never cascades and the
-//! IDE keeps working inside the body.
+//! The attribute from tokens to tokens: parse, check, build, expand. Every
+//! mistake is reported once beside the function, so nothing cascades.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::check;
-use crate::config::{Config, Errors};
+use crate::config::Config;
+use crate::diagnostics::Errors;
 use crate::expand;
 use crate::item::TimedFn;
 
@@ -19,11 +19,12 @@ pub(crate) fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#item #err);
         }
     };
+    // Parse and check: the attribute alone, then with the function. The
+    // function is emitted whatever they find, so the IDE keeps working.
     let mut errors = Errors::default();
     let config = Config::parse(args, &mut errors);
     config.check(&mut errors);
     reject_second_attribute(&mut func, &mut errors);
-
     let mode = check::function(&func, &config, &mut errors);
     if func.sig.asyncness.is_none() || func.sig.constness.is_some() {
         // Rewriting a non-async body would add `.await` errors to the one
@@ -31,7 +32,9 @@ pub(crate) fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
         let errors = errors.into_compile_errors();
         return quote!(#item #errors);
     }
-    let expanded = expand::function(func, &config, mode);
+    // Build and expand: defaults stand in for what was wrong.
+    let config = config.build(&func.sig, mode);
+    let expanded = expand::function(func, &config);
     let errors = errors.into_compile_errors();
     quote!(#expanded #errors)
 }

@@ -21,13 +21,14 @@
 
 use proc_macro2::{Group, Ident, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
+use syn::visit_mut::{self, VisitMut};
 use syn::{ReturnType, Type, parse_quote};
 
-use crate::check::Mode;
-use crate::config::{Config, Timeout};
+use crate::config::{FinalConfig, Mode, OnTimeout};
 use crate::item::TimedFn;
+use crate::values::Timeout;
 
-pub(crate) fn function(func: TimedFn, config: &Config, mode: Mode) -> TokenStream {
+pub(crate) fn function(func: TimedFn, config: &FinalConfig) -> TokenStream {
     let TimedFn {
         attrs,
         vis,
@@ -36,57 +37,9 @@ pub(crate) fn function(func: TimedFn, config: &Config, mode: Mode) -> TokenStrea
         inner_attrs,
         body,
     } = func;
-    let krate = config
-        .krate
-        .clone()
-        .unwrap_or_else(|| parse_quote!(::timebox));
+    let krate = &config.krate;
     let private = quote!(#krate::__private);
-
-    let name = match &config.name {
-        Some(name) => name.value(),
-        None => sig.ident.to_string().trim_start_matches("r#").to_string(),
-    };
-    // Spanned at the fn's name, so that `line!()` is its line.
-    let site = quote_spanned! {sig.ident.span()=>
-        {
-            static SITE: #private::Site = #private::Site::new(
-                #name,
-                ::core::module_path!(),
-                ::core::file!(),
-                ::core::line!(),
-            );
-            &SITE
-        }
-    };
-    let timeout = match &config.timeout {
-        Some((
-            _,
-            _,
-            Timeout::Fixed {
-                secs,
-                nanos,
-                millis,
-            },
-        )) => fixed_duration(&private, *secs, *nanos, *millis),
-        Some((_, _, Timeout::Expr(expr))) => expr.to_token_stream(),
-        None => quote!(#private::Duration::from_secs(1)),
-    };
-    let grace = config.grace.as_ref().map(|(_, ms)| {
-        let ms = Literal::u64_unsuffixed(*ms);
-        quote!(.grace_ms(#ms))
-    });
-    // With `duration = EXPR`, the call is spanned at EXPR: a value of the
-    // wrong type is reported there alone, not with a label on the attribute.
-    let spec_span = match &config.timeout {
-        Some((_, _, Timeout::Expr(expr))) => first_span(expr.to_token_stream()),
-        _ => Span::call_site(),
-    };
-    let spec_new = respan(quote!(#private::Spec::new), spec_span);
-    let spec_args = respan_group(
-        Group::new(proc_macro2::Delimiter::Parenthesis, quote!(#site, #timeout)),
-        spec_span,
-    );
-    let spec = quote!(#spec_new #spec_args #grace);
+    let spec = spec(config, &private, &sig.ident);
 
     // The user's statements go straight into the `async move` block, in
     // the user's braces: no nested block for lints such as `unused_braces`
@@ -104,7 +57,7 @@ pub(crate) fn function(func: TimedFn, config: &Config, mode: Mode) -> TokenStrea
     // pointing into it.
     let async_span = sig.asyncness.map_or_else(Span::call_site, |a| a.span);
     let body = quote_spanned!(async_span=> async move #block);
-    let helper = match mode {
+    let helper = match config.mode {
         Mode::Spawn => quote!(#private::run),
         Mode::Inline => quote!(#private::run_inline),
     };
@@ -114,37 +67,31 @@ pub(crate) fn function(func: TimedFn, config: &Config, mode: Mode) -> TokenStrea
     let result = quote_spanned!(async_span=> #helper #args .await);
 
     let value = quote::format_ident!("value", span = Span::mixed_site());
-    let fallback = match (&config.fallback, &sig.output) {
-        (Some(fallback), _) => Some(fallback.to_token_stream()),
-        // Already an error (see `check`): expand without a second one.
-        (None, ReturnType::Default) => Some(quote!(())),
-        (None, ReturnType::Type(..)) => None,
-    };
-    let call = match fallback {
+    let fallback = match &config.on_timeout {
         // The fallback is typed as the return type: a wrong one is a plain
         // "expected R" at the user's expression.
-        Some(fallback) => {
+        OnTimeout::Fallback(fallback) => {
             let ty = output_type(&sig.output);
             let typed = quote::format_ident!("fallback", span = Span::mixed_site());
             let annotation = ty.map(|ty| quote!(: #ty));
-            // A stand-in (after an error in `fallback`) diverges: no `let`
-            // after it, or an "unreachable expression" warning would join
-            // the error.
-            let fallback = if config.fallback_stand_in {
-                fallback
-            } else {
-                quote!({
-                    let #typed #annotation = #fallback;
-                    #typed
-                })
-            };
-            quote! {
-                match #result {
-                    ::core::result::Result::Ok(#value) => #value,
-                    ::core::result::Result::Err(_) => #fallback,
-                }
-            }
+            Some(quote!({
+                let #typed #annotation = #fallback;
+                #typed
+            }))
         }
+        // A stand-in (after an error in `fallback`) diverges: no `let`
+        // after it, or an "unreachable expression" warning would join the
+        // error.
+        OnTimeout::StandIn(stand_in) => Some(stand_in.to_token_stream()),
+        OnTimeout::Error => None,
+    };
+    let call = match fallback {
+        Some(fallback) => quote! {
+            match #result {
+                ::core::result::Result::Ok(#value) => #value,
+                ::core::result::Result::Err(_) => #fallback,
+            }
+        },
         None => {
             // Spanned at the return type's first token, so that a type
             // breaking the rule gets its one error there.
@@ -175,6 +122,48 @@ pub(crate) fn function(func: TimedFn, config: &Config, mode: Mode) -> TokenStrea
     }
 }
 
+/// `Spec::new(site, timeout)`, with `.grace_ms(..)` when there is grace.
+fn spec(config: &FinalConfig, private: &TokenStream, ident: &Ident) -> TokenStream {
+    let name = &config.name;
+    // Spanned at the fn's name, so that `line!()` is its line.
+    let site = quote_spanned! {ident.span()=>
+        {
+            static SITE: #private::Site = #private::Site::new(
+                #name,
+                ::core::module_path!(),
+                ::core::file!(),
+                ::core::line!(),
+            );
+            &SITE
+        }
+    };
+    let (timeout, spec_span) = match &config.timeout {
+        Timeout::Fixed {
+            secs,
+            nanos,
+            millis,
+        } => (
+            fixed_duration(private, *secs, *nanos, *millis),
+            Span::call_site(),
+        ),
+        // With `duration = EXPR`, the call is spanned at EXPR: a value of
+        // the wrong type is reported there alone, not with a label on the
+        // attribute.
+        Timeout::Expr(expr) => (expr.to_token_stream(), first_span(expr.to_token_stream())),
+    };
+    // The runtime's default grace is none.
+    let grace = (config.grace_ms > 0).then(|| {
+        let ms = Literal::u64_unsuffixed(config.grace_ms);
+        quote!(.grace_ms(#ms))
+    });
+    let spec_new = respan(quote!(#private::Spec::new), spec_span);
+    let spec_args = respan_group(
+        Group::new(proc_macro2::Delimiter::Parenthesis, quote!(#site, #timeout)),
+        spec_span,
+    );
+    quote!(#spec_new #spec_args #grace)
+}
+
 /// `if false { let r: R = loop {}; return r; }` as the first statement of
 /// the body's `async move` block: the block's output is `R` before any of
 /// the user's code is checked, so a wrong value or a `?` without `From` is
@@ -202,7 +191,7 @@ fn output_type(output: &ReturnType) -> Option<TokenStream> {
         ReturnType::Default => Some(quote!(())),
         ReturnType::Type(_, ty) => {
             let mut ty = (**ty).clone();
-            infer_impl_trait(&mut ty);
+            ImplTraitEraser.visit_type_mut(&mut ty);
             match ty {
                 Type::Infer(_) => None,
                 ty => Some(ty.into_token_stream()),
@@ -212,31 +201,15 @@ fn output_type(output: &ReturnType) -> Option<TokenStream> {
 }
 
 /// Replaces every `impl Trait` in a type by `_`.
-fn infer_impl_trait(ty: &mut Type) {
-    match ty {
-        Type::ImplTrait(_) => *ty = parse_quote!(_),
-        Type::Array(array) => infer_impl_trait(&mut array.elem),
-        Type::Group(group) => infer_impl_trait(&mut group.elem),
-        Type::Paren(paren) => infer_impl_trait(&mut paren.elem),
-        Type::Ptr(ptr) => infer_impl_trait(&mut ptr.elem),
-        Type::Reference(reference) => infer_impl_trait(&mut reference.elem),
-        Type::Slice(slice) => infer_impl_trait(&mut slice.elem),
-        Type::Tuple(tuple) => tuple.elems.iter_mut().for_each(infer_impl_trait),
-        Type::Path(path) => {
-            if let Some(qself) = &mut path.qself {
-                infer_impl_trait(&mut qself.ty);
-            }
-            for segment in &mut path.path.segments {
-                if let syn::PathArguments::AngleBracketed(args) = &mut segment.arguments {
-                    for arg in &mut args.args {
-                        if let syn::GenericArgument::Type(ty) = arg {
-                            infer_impl_trait(ty);
-                        }
-                    }
-                }
-            }
+struct ImplTraitEraser;
+
+impl VisitMut for ImplTraitEraser {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::ImplTrait(_) = ty {
+            *ty = parse_quote!(_);
+        } else {
+            visit_mut::visit_type_mut(self, ty);
         }
-        _ => {}
     }
 }
 

@@ -9,12 +9,16 @@
 mod capture;
 mod check;
 mod config;
+mod diagnostics;
 mod entry;
 mod expand;
 mod item;
+mod keys;
+mod settings;
 mod show;
 #[cfg(test)]
 mod tests;
+mod values;
 
 use proc_macro::TokenStream;
 

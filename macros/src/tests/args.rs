@@ -3,7 +3,7 @@
 //! In the inputs, `«` and `»` mark where the error must point.
 
 use super::{parse, tokens};
-use crate::config::Timeout;
+use crate::values::Timeout;
 
 /// The input without its markers, and the char range between them.
 fn unmark(marked: &str) -> (String, Option<(usize, usize)>) {

@@ -1,9 +1,10 @@
 //! Unit tests of the attribute as a function from tokens to tokens: the
 //! argument parser (message and span of every mistake), the entry's
-//! fail-soft behaviour, a property test over random input, and expansion
-//! snapshots.
+//! fail-soft behaviour, a property test over random input, expansion
+//! snapshots, and the docs' key table against the macro's.
 
 mod args;
+mod docs;
 mod entry;
 mod fuzz;
 mod snapshots;
@@ -12,7 +13,8 @@ use std::str::FromStr;
 
 use proc_macro2::TokenStream;
 
-use crate::config::{Config, Errors};
+use crate::config::Config;
+use crate::diagnostics::Errors;
 
 /// Parses `args` as the tokens of `#[timed(args)]`.
 fn tokens(args: &str) -> TokenStream {
