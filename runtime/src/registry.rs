@@ -20,8 +20,8 @@
 use std::collections::HashMap;
 use std::panic::Location;
 use std::sync::atomic::AtomicBool;
-use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{LazyLock, Mutex, RwLock};
 use std::time::Duration;
 
@@ -44,6 +44,10 @@ use crate::slots::{Place, Slots};
 pub struct Site {
     pub(crate) origin: Origin,
     registered: AtomicBool,
+    /// The site's place in the order sites registered, from 1 (0 until it
+    /// registers): tells apart sites that share a label and a line, as
+    /// those a `macro_rules!` generates do.
+    seq: AtomicUsize,
     /// Set once a body of this site ran inline: its bodies are not tasks.
     inline: AtomicBool,
     pub(crate) counts: Counts,
@@ -100,6 +104,7 @@ impl Site {
                 line,
             },
             registered: AtomicBool::new(false),
+            seq: AtomicUsize::new(0),
             inline: AtomicBool::new(false),
             counts: Counts {
                 ended: AtomicU64::new(0),
@@ -182,6 +187,7 @@ impl Site {
         let mut sites = lock(&SITES);
         if !self.registered.swap(true, Relaxed) {
             sites.push(self);
+            self.seq.store(sites.len(), Relaxed);
         }
     }
 
@@ -194,6 +200,11 @@ impl Site {
             Outcome::Panicked => &self.counts.panicked,
         };
         counter.fetch_add(1, Relaxed);
+    }
+
+    /// The site's place in registration order (see the field).
+    pub(crate) fn seq(&self) -> usize {
+        self.seq.load(Relaxed)
     }
 
     /// When the oldest live body started.

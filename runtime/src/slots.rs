@@ -107,9 +107,9 @@ impl Slots {
     }
 }
 
-/// Nanoseconds since the first body started, plus one (zero means free):
-/// a start time that fits an atomic. On the paused clock it follows the
-/// paused time, as ages should.
+/// Nanoseconds since [`epoch`], plus one (zero means free): a start time
+/// that fits an atomic. On the paused clock it follows the paused time, as
+/// ages should.
 fn ticks(at: Instant) -> u64 {
     let nanos = at.saturating_duration_since(epoch()).as_nanos();
     u64::try_from(nanos).unwrap_or(u64::MAX - 1) + 1
@@ -119,9 +119,19 @@ fn from_ticks(ticks: u64) -> Instant {
     epoch() + Duration::from_nanos(ticks - 1)
 }
 
+/// An hour before the first start was recorded, on the real clock. A paused
+/// clock starts at the real time its runtime was built and only moves
+/// forward, so any start, whichever clock read it and whichever clock ran
+/// first in the process, lies after the epoch (a start read on a clock
+/// paused, and advanced, in another runtime would otherwise set an epoch in
+/// the future, and every later age would read zero).
 fn epoch() -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
-    *EPOCH.get_or_init(Instant::now)
+    *EPOCH.get_or_init(|| {
+        let real = std::time::Instant::now();
+        let early = real.checked_sub(Duration::from_secs(3600)).unwrap_or(real);
+        Instant::from_std(early)
+    })
 }
 
 /// Values indexed by key; freed keys are reused.

@@ -52,6 +52,7 @@ pub struct SiteStats {
     /// Age of the oldest live body.
     pub oldest: Option<Duration>,
     key: usize,
+    seq: usize,
     task: bool,
 }
 
@@ -75,13 +76,9 @@ impl SiteStats {
                 .oldest_start()
                 .map(|start| now.saturating_duration_since(start)),
             key: std::ptr::from_ref(site) as usize,
+            seq: site.seq(),
             task: site.runs_as_task(),
         }
-    }
-
-    /// The same row with another live count (a tracker's share of it).
-    pub(crate) fn with_live(self, live: u64) -> Self {
-        SiteStats { live, ..self }
     }
 
     fn minus(&self, base: &SiteStats) -> SiteStats {
@@ -175,6 +172,7 @@ impl Snapshot {
             panicked: sum(|s| s.panicked),
             oldest: self.sites.iter().filter_map(|s| s.oldest).max(),
             key: 0,
+            seq: 0,
             task: false,
         }
     }
@@ -250,14 +248,25 @@ impl fmt::Display for Snapshot {
             "{:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}  site",
             "live", "zombies", "started", "ok", "elapsed", "cancelled", "panicked", "oldest"
         )?;
+        let shared_label = |s: &SiteStats| {
+            let same = |o: &&SiteStats| (o.name, o.file, o.line) == (s.name, s.file, s.line);
+            self.sites.iter().filter(same).count() > 1
+        };
         for s in &self.sites {
+            // Sites a macro generates share a label and a line: the
+            // registration order tells them apart, the same in every table.
+            let seq = if shared_label(s) {
+                format!(" #{}", s.seq)
+            } else {
+                String::new()
+            };
             let oldest = s
                 .oldest
                 .map(|d| format!("{:.1?}", d))
                 .unwrap_or_else(|| "-".into());
             writeln!(
                 f,
-                "{:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}  {} {}:{}",
+                "{:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}  {} {}:{}{}",
                 s.live,
                 s.zombies,
                 s.started,
@@ -268,7 +277,8 @@ impl fmt::Display for Snapshot {
                 oldest,
                 s.name,
                 s.file,
-                s.line
+                s.line,
+                seq
             )?;
         }
         if let Some(untracked) = self.untracked {
@@ -300,6 +310,7 @@ mod tests {
             panicked: 0,
             oldest: None,
             key,
+            seq: key,
             task: true,
         }
     }
@@ -338,5 +349,18 @@ mod tests {
             lines[0].find("live").map(|i| i + 4),
             lines[1].find("12").map(|i| i + 2)
         );
+    }
+
+    #[test]
+    fn rows_that_share_a_label_and_line_are_told_apart() {
+        let snap = Snapshot::from_rows(vec![
+            row("made", 4, 1, 1, 0),
+            row("made", 9, 1, 1, 0),
+            row("alone", 5, 0, 1, 1),
+        ]);
+        let text = snap.to_string();
+        assert!(text.contains("made src/lib.rs:7 #4\n"), "{text}");
+        assert!(text.contains("made src/lib.rs:7 #9\n"), "{text}");
+        assert!(text.contains("alone src/lib.rs:7\n"), "{text}");
     }
 }

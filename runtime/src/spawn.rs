@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use crate::guard::{LiveChild, LiveRoot, OutcomeGuard};
 use crate::outcome::Outcome;
-use crate::registry::{self, Site};
+use crate::registry;
 use crate::scope::Scope;
 
 /// Spawns a task that belongs to the current timed call: a drop-in for
@@ -69,17 +69,26 @@ where
             // The child's own scope closes when the child ends, so what it
             // spawned ends with it.
             let live = LiveChild::new(Arc::clone(&scope));
-            let task = tokio::spawn(Arc::clone(&scope).enter(child(site, live, future)));
+            let outcome = OutcomeGuard::new(site);
+            let task = tokio::spawn(Arc::clone(&scope).enter(child(outcome, live, future)));
             parent.adopt(task.abort_handle(), &scope);
             task
         }
-        None => tokio::spawn(child(site, LiveRoot::start(site, Instant::now()), future)),
+        None => {
+            let outcome = OutcomeGuard::new(site);
+            tokio::spawn(child(
+                outcome,
+                LiveRoot::start(site, Instant::now()),
+                future,
+            ))
+        }
     }
 }
 
 /// The child's future: counted live until dropped, its outcome recorded.
-async fn child<F: Future, L>(site: &'static Site, _live: L, future: F) -> F::Output {
-    let mut outcome = OutcomeGuard::new(site);
+/// Both guards exist before its first poll, so a child aborted before it
+/// ever ran is still counted as cancelled.
+async fn child<F: Future, L>(mut outcome: OutcomeGuard, _live: L, future: F) -> F::Output {
     let output = future.await;
     outcome.set(Outcome::Ok);
     output

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use crate::registry::Site;
 use crate::scope::Scope;
-use crate::snapshot::{SiteStats, Snapshot};
 use crate::tracker::Tracker;
 
 /// The site of the tracking scope itself (it has no body to count).
@@ -126,12 +125,7 @@ impl LeakCheck {
                 if std::thread::panicking() {
                     return;
                 }
-                panic!(
-                    "assert_no_leaks: {} bodies still alive {:?} after the future returned:\n{}",
-                    tracker.total(),
-                    self.wait,
-                    report(tracker)
-                );
+                panic!("{}", report(tracker, self.wait));
             }
             tokio::task::yield_now().await;
             tokio::time::sleep(pause).await;
@@ -140,11 +134,24 @@ impl LeakCheck {
     }
 }
 
-/// The sites a leak check still has bodies alive at, as snapshot rows.
-fn report(tracker: &Tracker) -> Snapshot {
-    let rows = tracker.alive().into_iter();
-    Snapshot::from_rows(
-        rows.map(|(site, n)| SiteStats::read(site).with_live(n))
-            .collect(),
-    )
+/// What a failed leak check says: how many bodies outlived it, and where,
+/// in its own counts only (a site's process-wide counters would mix in
+/// other tests' calls).
+fn report(tracker: &Tracker, waited: Duration) -> String {
+    let mut alive = tracker.alive();
+    alive.sort_by_key(|t| std::cmp::Reverse(t.alive));
+    let total: u64 = alive.iter().map(|t| t.alive).sum();
+    let bodies = if total == 1 { "body" } else { "bodies" };
+    let mut text = format!(
+        "assert_no_leaks: {total} {bodies} still alive {waited:?} after the future returned:\n{:>7} {:>9}  site\n",
+        "alive", "started"
+    );
+    for t in alive {
+        let origin = &t.site.origin;
+        text += &format!(
+            "{:>7} {:>9}  {} {}:{}\n",
+            t.alive, t.started, origin.name, origin.file, origin.line
+        );
+    }
+    text
 }

@@ -7,36 +7,51 @@ use std::sync::Mutex;
 use crate::lock::lock;
 use crate::registry::Site;
 
-/// The bodies alive in one tracking scope, per site.
+/// The bodies started and alive in one tracking scope, per site.
 #[derive(Debug, Default)]
 pub(crate) struct Tracker {
-    alive: Mutex<Vec<(&'static Site, u64)>>,
+    sites: Mutex<Vec<Tally>>,
+}
+
+/// What one leak check saw of one site: its own counts, not the site's.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tally {
+    pub(crate) site: &'static Site,
+    pub(crate) started: u64,
+    pub(crate) alive: u64,
 }
 
 impl Tracker {
     pub(crate) fn started(&self, site: &'static Site) {
-        let mut alive = lock(&self.alive);
-        match alive.iter_mut().find(|(s, _)| std::ptr::eq(*s, site)) {
-            Some((_, n)) => *n += 1,
-            None => alive.push((site, 1)),
+        let mut sites = lock(&self.sites);
+        match sites.iter_mut().find(|t| std::ptr::eq(t.site, site)) {
+            Some(tally) => {
+                tally.started += 1;
+                tally.alive += 1;
+            }
+            None => sites.push(Tally {
+                site,
+                started: 1,
+                alive: 1,
+            }),
         }
     }
 
     pub(crate) fn ended(&self, site: &'static Site) {
-        let mut alive = lock(&self.alive);
-        if let Some((_, n)) = alive.iter_mut().find(|(s, _)| std::ptr::eq(*s, site)) {
-            *n = n.saturating_sub(1);
+        let mut sites = lock(&self.sites);
+        if let Some(tally) = sites.iter_mut().find(|t| std::ptr::eq(t.site, site)) {
+            tally.alive = tally.alive.saturating_sub(1);
         }
     }
 
     /// Bodies alive, over all sites.
     pub(crate) fn total(&self) -> u64 {
-        lock(&self.alive).iter().map(|(_, n)| n).sum()
+        lock(&self.sites).iter().map(|t| t.alive).sum()
     }
 
-    /// The sites with bodies still alive, and how many.
-    pub(crate) fn alive(&self) -> Vec<(&'static Site, u64)> {
-        let alive = lock(&self.alive);
-        alive.iter().copied().filter(|(_, n)| *n > 0).collect()
+    /// The sites with bodies still alive.
+    pub(crate) fn alive(&self) -> Vec<Tally> {
+        let sites = lock(&self.sites);
+        sites.iter().copied().filter(|t| t.alive > 0).collect()
     }
 }

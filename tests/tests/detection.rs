@@ -153,7 +153,7 @@ fn fails_naming_the_site_that_leaked_within_its_bound() {
         "bounded: {:?}",
         start.elapsed()
     );
-    assert!(message.contains("1 bodies still alive"), "{message}");
+    assert!(message.contains("1 body still alive"), "{message}");
     assert!(
         message.contains("timebox::spawn tests/tests/detection.rs:"),
         "{message}"
@@ -189,4 +189,18 @@ fn the_future_panicking_is_not_a_second_panic() {
         panic.downcast_ref::<&str>(),
         Some(&"the test's own failure")
     );
+}
+
+#[test]
+fn a_failed_check_reports_its_own_counts_only() {
+    let message = leak_check(true).expect_err("the forgotten child is a leak");
+    // One child leaked, one started, in this check: whatever the other
+    // tests of this binary did at the same site.
+    let row = message
+        .lines()
+        .find(|line| line.contains("timebox::spawn tests/tests/detection.rs:"))
+        .unwrap_or_else(|| panic!("{message}"));
+    let counts: Vec<&str> = row.split_whitespace().take(2).collect();
+    assert_eq!(counts, ["1", "1"], "alive, started:\n{message}");
+    assert!(message.contains("  alive   started  site"), "{message}");
 }
