@@ -285,7 +285,7 @@ pub use spawn::spawn;
 /// | `ms` | integer literal, > 0 | timeout in milliseconds |
 /// | `duration` | expression of type `std::time::Duration` | evaluated by the caller before the body starts; may read the arguments |
 /// | `fallback` | expression | returned on timeout or cancellation instead of an error, evaluated by the caller only then; the return type may then be anything |
-/// | `grace` | integer literal, milliseconds, > 0 | spawn mode only: a cancelled body keeps being polled this long to clean up; the caller does not wait |
+/// | `grace` | integer literal, milliseconds | spawn mode only: a cancelled body keeps being polled this long to clean up; the caller does not wait |
 /// | `name` | string literal | label in errors, traces and leak reports; default: the function's name |
 /// | `inline` | flag | no spawn: the body runs in the caller's task, under the same deadline and scope; for bodies that borrow or are not `Send` |
 /// | `crate` | string literal holding a path | where to find `timebox` when it is re-exported |
