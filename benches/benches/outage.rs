@@ -69,13 +69,19 @@ fn main() {
     // `cargo test --benches` runs this without `--bench`: a quick smoke run.
     let quick = !std::env::args().any(|a| a == "--bench");
     let sizes: Vec<usize> = match std::env::var("TIMEBOX_OUTAGE") {
-        Ok(list) => list.split(',').filter_map(|n| n.trim().parse().ok()).collect(),
+        Ok(list) => list
+            .split(',')
+            .filter_map(|n| n.trim().parse().ok())
+            .collect(),
         Err(_) if quick => vec![100],
         Err(_) => vec![10_000, 100_000],
     };
     for (flavor, rt) in runtimes() {
         println!("\n## {flavor}: deadline to the last caller's error\n");
-        println!("{:>8} {:>14} {:>14} {:>8}", "callers", "hand-written", "#[timed]", "ratio");
+        println!(
+            "{:>8} {:>14} {:>14} {:>8}",
+            "callers", "hand-written", "#[timed]", "ratio"
+        );
         for &n in &sizes {
             let hand = outage(&rt, n, false);
             let timed = outage(&rt, n, true);

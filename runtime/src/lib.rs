@@ -219,8 +219,22 @@
 //! # }
 //! ```
 //!
-//! - **Plain `tokio::spawn` is invisible** to scopes and leak checks; it
-//!   shows only as the "untracked" count of a [`Snapshot`].
+//! - **Plain `tokio::spawn` is invisible** to scopes and leak checks: use
+//!   [`spawn`]. To see plain tasks too, see [Every task](#every-task).
+//!
+//! # Every task
+//!
+//! Servers run each connection in a plain `tokio::spawn`, and a plain spawn
+//! leaks like the Go goroutine did. Built with `--cfg tokio_unstable` (for
+//! tokio's task hooks: `RUSTFLAGS="--cfg tokio_unstable"`, or `rustflags`
+//! under `[build]` in `.cargo/config.toml`), `track_tasks(&mut builder)`
+//! counts every task of that runtime at its spawn location: [`snapshot`]
+//! gets a `"tokio::spawn"` row per location (`started`, `live`, `oldest`;
+//! the outcome counters stay 0), [`Snapshot::since`] diffs them, and
+//! [`testing::assert_no_leaks`] also fails on a plain spawn started inside
+//! it, naming its `file:line`. timebox's own tasks are counted once, at
+//! their timed site; [`live`] still counts timed bodies only. Without the
+//! cfg, `track_tasks` does not exist and nothing else changes.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -235,6 +249,7 @@ mod lock;
 mod origin;
 mod outcome;
 mod slots;
+mod spawner;
 // Reporting: tracing and metrics, or nothing.
 mod report;
 // Accounting: per-site counts, zombie marks and their watchdog, leak checks.
@@ -251,6 +266,8 @@ mod mode;
 // The public layer.
 mod snapshot;
 mod spawn;
+#[cfg(tokio_unstable)]
+mod tasks;
 pub mod testing;
 
 pub use current::{cancelled, deadline, is_cancelled, remaining, token};
@@ -258,6 +275,8 @@ pub use error::{Error, ErrorKind};
 pub use registry::live;
 pub use snapshot::{SiteStats, Snapshot, snapshot};
 pub use spawn::spawn;
+#[cfg(tokio_unstable)]
+pub use tasks::track_tasks;
 
 /// Runs an `async fn`'s body as a timed, cancellable call that cannot leak.
 ///

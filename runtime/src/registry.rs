@@ -48,8 +48,10 @@ pub struct Site {
     /// registers): tells apart sites that share a label and a line, as
     /// those a `macro_rules!` generates do.
     seq: AtomicUsize,
-    /// Set once a body of this site ran inline: its bodies are not tasks.
-    inline: AtomicBool,
+    /// A plain `tokio::spawn` location seen by the task hooks: its tasks
+    /// are rows of the snapshot, not timed bodies, so [`live`] leaves them
+    /// out.
+    plain: bool,
     pub(crate) counts: Counts,
     slots: Slots,
     pub(crate) marks: Marks,
@@ -105,7 +107,7 @@ impl Site {
             },
             registered: AtomicBool::new(false),
             seq: AtomicUsize::new(0),
-            inline: AtomicBool::new(false),
+            plain: false,
             counts: Counts {
                 ended: AtomicU64::new(0),
                 started: AtomicU64::new(0),
@@ -138,16 +140,9 @@ impl Site {
         }
     }
 
-    /// Notes that this site's bodies run in their caller's task.
-    pub(crate) fn mark_inline(&self) {
-        if !self.inline.load(Relaxed) {
-            self.inline.store(true, Relaxed);
-        }
-    }
-
-    /// Whether this site's bodies are tasks of their own.
-    pub(crate) fn runs_as_task(&self) -> bool {
-        !self.inline.load(Relaxed)
+    /// Whether this site counts plain tasks, not timed bodies.
+    pub(crate) fn is_plain(&self) -> bool {
+        self.plain
     }
 
     /// The body is gone (its future was dropped).
@@ -216,6 +211,20 @@ impl Site {
 /// The site named `name` at `location` (a `timebox::spawn` or a
 /// `timebox::call`), made on first use.
 pub(crate) fn site_at(name: &'static str, location: &'static Location<'static>) -> &'static Site {
+    site_of_kind(name, location, false)
+}
+
+/// The site of the plain `tokio::spawn` at `location`, made on first use.
+#[cfg_attr(not(tokio_unstable), allow(dead_code))]
+pub(crate) fn plain_site_at(location: &'static Location<'static>) -> &'static Site {
+    site_of_kind("tokio::spawn", location, true)
+}
+
+fn site_of_kind(
+    name: &'static str,
+    location: &'static Location<'static>,
+    plain: bool,
+) -> &'static Site {
     type Key = (&'static str, &'static str, u32, u32);
     static SITES_AT: LazyLock<RwLock<HashMap<Key, &'static Site>>> =
         LazyLock::new(Default::default);
@@ -225,12 +234,10 @@ pub(crate) fn site_at(name: &'static str, location: &'static Location<'static>) 
     }
     lock::write(&SITES_AT).entry(key).or_insert_with(|| {
         // One per call site in the program's source: bounded, kept for good.
-        Box::leak(Box::new(Site::new(
-            name,
-            "",
-            location.file(),
-            location.line(),
-        )))
+        Box::leak(Box::new(Site {
+            plain,
+            ..Site::new(name, "", location.file(), location.line())
+        }))
     })
 }
 
@@ -271,7 +278,8 @@ pub(crate) fn sites() -> Vec<&'static Site> {
 /// # }
 /// ```
 pub fn live() -> usize {
-    let total: u64 = sites().iter().map(|site| site.counts.live()).sum();
+    let bodies = sites().into_iter().filter(|site| !site.is_plain());
+    let total: u64 = bodies.map(|site| site.counts.live()).sum();
     usize::try_from(total).unwrap_or(usize::MAX)
 }
 

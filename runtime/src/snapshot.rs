@@ -53,7 +53,7 @@ pub struct SiteStats {
     pub oldest: Option<Duration>,
     key: usize,
     seq: usize,
-    task: bool,
+    plain: bool,
 }
 
 impl SiteStats {
@@ -77,7 +77,7 @@ impl SiteStats {
                 .map(|start| now.saturating_duration_since(start)),
             key: std::ptr::from_ref(site) as usize,
             seq: site.seq(),
-            task: site.runs_as_task(),
+            plain: site.is_plain(),
         }
     }
 
@@ -126,17 +126,13 @@ impl SiteStats {
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     sites: Vec<SiteStats>,
-    untracked: Option<u64>,
 }
 
 impl Snapshot {
     /// Rows sorted as the table shows them: largest `live` first.
     pub(crate) fn from_rows(mut sites: Vec<SiteStats>) -> Self {
         sites.sort_by_key(|s| std::cmp::Reverse((s.live, s.zombies, s.started)));
-        Snapshot {
-            sites,
-            untracked: None,
-        }
+        Snapshot { sites }
     }
 
     /// The rows, largest `live` first.
@@ -144,12 +140,17 @@ impl Snapshot {
         &self.sites
     }
 
-    /// Bodies alive at this snapshot, over all sites.
+    /// Timed bodies alive at this snapshot, over all sites, as [`live`]
+    /// counts them: the rows of plain tasks ([`track_tasks`]) are left out.
+    ///
+    /// [`live`]: crate::live
+    /// [`track_tasks`]: crate#every-task
     pub fn live(&self) -> u64 {
-        self.sites.iter().map(|s| s.live).sum()
+        self.sites.iter().filter(|s| !s.plain).map(|s| s.live).sum()
     }
 
-    /// Every site added up, as one row named `total`.
+    /// Every timed site added up, as one row named `total` (the rows of
+    /// plain tasks are left out, as [`live`](crate::live) leaves them out).
     ///
     /// ```
     /// let total = timebox::snapshot().total();
@@ -157,7 +158,8 @@ impl Snapshot {
     /// assert_eq!(total.live, timebox::live() as u64);
     /// ```
     pub fn total(&self) -> SiteStats {
-        let sum = |f: fn(&SiteStats) -> u64| self.sites.iter().map(f).sum();
+        let timed = || self.sites.iter().filter(|s| !s.plain);
+        let sum = |f: fn(&SiteStats) -> u64| timed().map(f).sum();
         SiteStats {
             name: "total",
             module: "",
@@ -170,29 +172,11 @@ impl Snapshot {
             elapsed: sum(|s| s.elapsed),
             cancelled: sum(|s| s.cancelled),
             panicked: sum(|s| s.panicked),
-            oldest: self.sites.iter().filter_map(|s| s.oldest).max(),
+            oldest: timed().filter_map(|s| s.oldest).max(),
             key: 0,
             seq: 0,
-            task: false,
+            plain: false,
         }
-    }
-
-    /// Tasks alive in the Tokio runtime this snapshot was taken in that
-    /// timebox does not track: callers, servers, and anything started with a
-    /// plain `tokio::spawn`, so that a leak there shows at least as a
-    /// growing number. `None` outside a runtime. With several runtimes in one
-    /// process it is an estimate: timebox counts bodies process-wide.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let leaked = tokio::spawn(std::future::pending::<()>());
-    /// assert!(timebox::snapshot().untracked() >= Some(1));
-    /// # leaked.abort();
-    /// # }
-    /// ```
-    pub fn untracked(&self) -> Option<u64> {
-        self.untracked
     }
 
     /// What happened since `base`: counters are differences, `live`,
@@ -208,10 +192,7 @@ impl Snapshot {
             })
             .filter(|row| !row.is_quiet())
             .collect();
-        Snapshot {
-            sites,
-            untracked: self.untracked,
-        }
+        Snapshot { sites }
     }
 }
 
@@ -225,19 +206,7 @@ impl Snapshot {
 /// # }
 /// ```
 pub fn snapshot() -> Snapshot {
-    let mut snapshot =
-        Snapshot::from_rows(registry::sites().into_iter().map(SiteStats::read).collect());
-    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        let alive = runtime.metrics().num_alive_tasks() as u64;
-        let tracked: u64 = snapshot
-            .sites
-            .iter()
-            .filter(|s| s.task)
-            .map(|s| s.live)
-            .sum();
-        snapshot.untracked = Some(alive.saturating_sub(tracked));
-    }
-    snapshot
+    Snapshot::from_rows(registry::sites().into_iter().map(SiteStats::read).collect())
 }
 
 /// An aligned table in the spirit of `go tool pprof -top`.
@@ -281,12 +250,6 @@ impl fmt::Display for Snapshot {
                 seq
             )?;
         }
-        if let Some(untracked) = self.untracked {
-            writeln!(
-                f,
-                "{untracked:>7} untracked tasks (plain tokio::spawn, callers, servers)"
-            )?;
-        }
         Ok(())
     }
 }
@@ -311,7 +274,7 @@ mod tests {
             oldest: None,
             key,
             seq: key,
-            task: true,
+            plain: false,
         }
     }
 

@@ -14,6 +14,7 @@ use crate::guard::{LiveChild, LiveRoot, OutcomeGuard};
 use crate::outcome::Outcome;
 use crate::registry;
 use crate::scope::Scope;
+use crate::spawner;
 
 /// Spawns a task that belongs to the current timed call: a drop-in for
 /// [`tokio::spawn`].
@@ -70,13 +71,13 @@ where
             // spawned ends with it.
             let live = LiveChild::new(Arc::clone(&scope));
             let outcome = OutcomeGuard::new(site);
-            let task = tokio::spawn(Arc::clone(&scope).enter(child(outcome, live, future)));
+            let task = spawner::spawn(Arc::clone(&scope).enter(child(outcome, live, future)));
             parent.adopt(task.abort_handle(), &scope);
             task
         }
         None => {
             let outcome = OutcomeGuard::new(site);
-            tokio::spawn(child(
+            spawner::spawn(child(
                 outcome,
                 LiveRoot::start(site, Instant::now()),
                 future,

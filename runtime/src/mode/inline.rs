@@ -20,7 +20,6 @@ use crate::scope::Scope;
 /// its value, its deadline or its cancellation.
 #[doc(hidden)]
 pub async fn run_inline<F: Future>(spec: Spec, body: F) -> Result<F::Output, Error> {
-    spec.site.mark_inline();
     let now = Instant::now();
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
     let _close = CloseOnDrop(&scope);

@@ -31,7 +31,7 @@ where
     let now = Instant::now();
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
     let body = report::instrument(&spec.site.origin, &budget, body);
-    let handle = tokio::spawn(body_task(Live::new(Arc::clone(&scope)), body));
+    let handle = crate::spawner::spawn(body_task(Live::new(Arc::clone(&scope)), body));
     Call {
         pending: Some(PendingCall {
             handle,
