@@ -225,38 +225,61 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Under loom only the modelled modules build: the rest of their API is unused.
+#![cfg_attr(timebox_loom, allow(dead_code, unused_imports))]
 
 // Leaves: they import nothing of this crate (`budget` and `error` aside,
-// which `error` names).
+// which `error` names; `lock` and the lock-free leaves name `sync`).
 mod budget;
 mod error;
 pub mod grpc_timeout;
+mod latch;
 mod lock;
 mod origin;
 mod outcome;
 mod slots;
+mod sync;
 // Reporting: tracing and metrics, or nothing.
 mod report;
 // Accounting: per-site counts, zombie marks and their watchdog, leak checks.
 mod marks;
+// Above the lock-free and lock-light leaves, nothing builds under loom:
+// sites are statics, scopes are task-locals. The models are in `loom`.
+#[cfg(not(timebox_loom))]
 mod registry;
 mod tracker;
+#[cfg(not(timebox_loom))]
 mod zombie;
 // The scope engine, and what a body asks of it.
+#[cfg(not(timebox_loom))]
 mod current;
+#[cfg(not(timebox_loom))]
 mod scope;
 // Guards that travel with a body; the two run modes.
+#[cfg(not(timebox_loom))]
 mod guard;
+#[cfg(not(timebox_loom))]
 mod mode;
 // The public layer.
+#[cfg(not(timebox_loom))]
 mod snapshot;
+#[cfg(not(timebox_loom))]
 mod spawn;
+#[cfg(not(timebox_loom))]
 pub mod testing;
+// The loom models of the modules above: `RUSTFLAGS="--cfg timebox_loom"
+// cargo test -p timebox --release --lib loom`.
+#[cfg(all(test, timebox_loom))]
+mod loom;
 
+#[cfg(not(timebox_loom))]
 pub use current::{cancelled, deadline, is_cancelled, remaining, token};
 pub use error::{Error, ErrorKind};
+#[cfg(not(timebox_loom))]
 pub use registry::live;
+#[cfg(not(timebox_loom))]
 pub use snapshot::{SiteStats, Snapshot, snapshot};
+#[cfg(not(timebox_loom))]
 pub use spawn::spawn;
 
 /// Runs an `async fn`'s body as a timed, cancellable call that cannot leak.
@@ -325,6 +348,7 @@ pub use timebox_macros::timed;
 
 /// What generated code uses. Not public API: no stability promise.
 #[doc(hidden)]
+#[cfg(not(timebox_loom))]
 pub mod __private {
     pub use crate::mode::inline::run_inline;
     pub use crate::mode::task::{Call, run};

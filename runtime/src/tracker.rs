@@ -2,10 +2,15 @@
 //! opened inside the check carries its tracker, so every body started in it,
 //! however deep, is counted here as well as in its site.
 
-use std::sync::Mutex;
-
 use crate::lock::lock;
+#[cfg(not(timebox_loom))]
 use crate::registry::Site;
+use crate::sync::Mutex;
+
+/// Under loom the registry does not build: the models tally bodies by a
+/// stand-in for their site, compared by address as sites are.
+#[cfg(timebox_loom)]
+pub(crate) type Site = str;
 
 /// The bodies started and alive in one tracking scope, per site.
 #[derive(Debug, Default)]
