@@ -18,7 +18,9 @@
 //!   its unlock happens before the registrar's lock, so the flags it set
 //!   are visible to the registrar's later load). Either way one side acts;
 //!   both may, which is harmless: waking, aborting and cancelling are
-//!   idempotent.
+//!   idempotent. (Between each side's store and its load stands a
+//!   [`seq_cst_point`]: nothing in std builds, a SeqCst fence for loom,
+//!   which models SeqCst accesses as AcqRel.)
 //! - Until `used` is set, the lock is never taken by a signal: a call that
 //!   registers nothing pays two atomic operations to be cancelled.
 //! - The lock is held only to push or take: nothing is woken, aborted or
@@ -27,7 +29,7 @@
 use std::sync::atomic::Ordering::SeqCst;
 
 use crate::lock::lock;
-use crate::sync::{AtomicBool, Mutex};
+use crate::sync::{AtomicBool, Mutex, seq_cst_point};
 
 /// Past this many registrations of a kind, finished ones are forgotten at
 /// every power of two, so that a long-lived scope's lists stay small.
@@ -96,6 +98,7 @@ impl<W, T, C> Latch<W, T, C> {
             tasks: Vec::new(),
             calls: Vec::new(),
         };
+        seq_cst_point();
         if !self.used.load(SeqCst) {
             return taken;
         }
@@ -112,6 +115,7 @@ impl<W, T, C> Latch<W, T, C> {
     /// made by `make` otherwise; whether the latch is cancelled already.
     pub(crate) fn watch(&self, same: impl FnOnce(&W) -> bool, make: impl FnOnce() -> W) -> bool {
         self.used.store(true, SeqCst);
+        seq_cst_point();
         {
             let mut shared = lock(&self.shared);
             match &mut shared.watcher {
@@ -127,6 +131,7 @@ impl<W, T, C> Latch<W, T, C> {
     /// if the latch closed meanwhile, else none.
     pub(crate) fn adopt(&self, task: T, keep: impl FnMut(&T) -> bool) -> Vec<T> {
         self.used.store(true, SeqCst);
+        seq_cst_point();
         {
             let mut shared = lock(&self.shared);
             prune(&mut shared.tasks, keep);
@@ -146,6 +151,7 @@ impl<W, T, C> Latch<W, T, C> {
     /// already, so the caller must cancel the call itself.
     pub(crate) fn nest(&self, call: C, keep: impl FnMut(&C) -> bool) -> bool {
         self.used.store(true, SeqCst);
+        seq_cst_point();
         {
             let mut shared = lock(&self.shared);
             prune(&mut shared.calls, keep);

@@ -244,7 +244,7 @@ mod report;
 // Accounting: per-site counts, zombie marks and their watchdog, leak checks.
 mod marks;
 // Above the lock-free and lock-light leaves, nothing builds under loom:
-// sites are statics, scopes are task-locals. The models are in `loom`.
+// sites are statics, scopes are task-locals. The models are in `loom_tests`.
 #[cfg(not(timebox_loom))]
 mod registry;
 mod tracker;
@@ -270,7 +270,7 @@ pub mod testing;
 // The loom models of the modules above: `RUSTFLAGS="--cfg timebox_loom"
 // cargo test -p timebox --release --lib loom`.
 #[cfg(all(test, timebox_loom))]
-mod loom;
+mod loom_tests;
 
 #[cfg(not(timebox_loom))]
 pub use current::{cancelled, deadline, is_cancelled, remaining, token};

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::time::{Duration, Instant};
 
 use crate::lock::lock;
-use crate::sync::{AtomicU64, Mutex};
+use crate::sync::{AtomicU64, Mutex, seq_cst_point};
 
 /// How long past its grace period a cancelled body may live before it is a
 /// zombie.
@@ -109,6 +109,7 @@ impl Marks {
             return false;
         }
         let before = self.doomed.fetch_add(1, SeqCst);
+        seq_cst_point();
         if !alive() {
             self.doomed.fetch_sub(1, SeqCst);
             return false;
@@ -127,6 +128,8 @@ impl Marks {
     /// Body `id` has ended: its mark, if any, goes. `Some(true)` when it was
     /// a zombie, `Some(false)` when it was only doomed.
     pub(crate) fn unmark(&self, id: u64) -> Option<bool> {
+        // After the caller freed the body's record: see the invariants.
+        seq_cst_point();
         if self.doomed.load(SeqCst) == 0 && self.zombies.load(SeqCst) == 0 {
             return None;
         }

@@ -59,4 +59,10 @@ impl Tracker {
         let sites = lock(&self.sites);
         sites.iter().copied().filter(|t| t.alive > 0).collect()
     }
+
+    /// Every tally, alive or not: for the loom model.
+    #[cfg(all(test, timebox_loom))]
+    pub(crate) fn tallies(&self) -> Vec<Tally> {
+        lock(&self.sites).clone()
+    }
 }
