@@ -233,7 +233,9 @@ impl Scope {
         // finished ones now and then, so the list stays small.
         let late = self
             .latch
-            .adopt((task, Arc::downgrade(scope)), |(task, _)| !task.is_finished());
+            .adopt((task, Arc::downgrade(scope)), |(task, _)| {
+                !task.is_finished()
+            });
         for child in abort_all(late) {
             child.close();
         }

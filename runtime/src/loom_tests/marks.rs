@@ -38,9 +38,8 @@ impl Body {
 
     /// `Site::mark_cancelled`.
     fn cancel(&self, now: Instant) -> bool {
-        self.marks.mark(ID, Duration::ZERO, now, || {
-            self.slots.holds(self.place, ID)
-        })
+        self.marks
+            .mark(ID, Duration::ZERO, now, || self.slots.holds(self.place, ID))
     }
 }
 

@@ -13,7 +13,10 @@ fn body(slots: &Slots, id: u64) -> Place {
     let place = slots.claim(id, Instant::now());
     assert!(slots.holds(place, id), "{id} lost its place at once");
     thread::yield_now();
-    assert!(slots.holds(place, id), "{id} lost its place to another body");
+    assert!(
+        slots.holds(place, id),
+        "{id} lost its place to another body"
+    );
     slots.release(place);
     place
 }
