@@ -7,7 +7,8 @@
 //!     cargo test -p timebox --release --lib loom
 //! ```
 //!
-//! `LOOM_MAX_PREEMPTIONS` bounds the search (CI uses 2).
+//! The search is exhaustive (about 15 s in release); `LOOM_MAX_PREEMPTIONS=2`
+//! bounds it for a quick look.
 
 mod latch;
 mod marks;
