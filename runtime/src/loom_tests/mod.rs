@@ -7,7 +7,7 @@
 //!     cargo test -p timebox --release --lib loom
 //! ```
 //!
-//! The search is exhaustive (about 15 s in release); `LOOM_MAX_PREEMPTIONS=2`
+//! The search is exhaustive (15-30 s in release); `LOOM_MAX_PREEMPTIONS=2`
 //! bounds it for a quick look.
 
 mod latch;
