@@ -239,44 +239,62 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Under loom only the modelled modules build: the rest of their API is unused.
+#![cfg_attr(timebox_loom, allow(dead_code, unused_imports))]
 
 // Leaves: they import nothing of this crate (`budget` and `error` aside,
-// which `error` names).
+// which `error` names; `lock` and the lock-free leaves name `sync`).
 mod budget;
 mod error;
 pub mod grpc_timeout;
+mod latch;
 mod lock;
 mod origin;
 mod outcome;
 mod slots;
 mod spawner;
+mod sync;
 // Reporting: tracing and metrics, or nothing.
 mod report;
-// Accounting: per-site counts, zombie marks and their watchdog, leak checks.
+// Accounting, its lock-light parts: zombie marks, leak-check tallies.
 mod marks;
-mod registry;
 mod tracker;
-mod zombie;
-// The scope engine, and what a body asks of it.
-mod current;
-mod scope;
-// Guards that travel with a body; the two run modes.
-mod guard;
-mod mode;
-// The public layer.
-mod snapshot;
-mod spawn;
-#[cfg(tokio_unstable)]
-mod tasks;
-pub mod testing;
+// The loom models of the modules above: `RUSTFLAGS="--cfg timebox_loom"
+// cargo test -p timebox --release --lib loom`.
+#[cfg(all(test, timebox_loom))]
+mod loom_tests;
 
-pub use current::{cancelled, deadline, is_cancelled, remaining, token};
+/// Everything above the lock-free and lock-light modules: sites are statics
+/// and scopes task-locals, so none of it builds under `--cfg timebox_loom`.
+macro_rules! above_the_leaves {
+    ($($item:item)*) => { $(#[cfg(not(timebox_loom))] $item)* };
+}
+
+above_the_leaves! {
+    // Accounting: the sites and their watchdog.
+    mod registry;
+    mod zombie;
+    // The scope engine, and what a body asks of it.
+    mod current;
+    mod scope;
+    // Guards that travel with a body; the two run modes.
+    mod guard;
+    mod mode;
+    // The public layer.
+    mod snapshot;
+    mod spawn;
+    #[cfg(tokio_unstable)]
+    mod tasks;
+    pub mod testing;
+
+    pub use current::{cancelled, deadline, is_cancelled, remaining, token};
+    pub use registry::live;
+    pub use snapshot::{SiteStats, Snapshot, snapshot};
+    pub use spawn::spawn;
+    #[cfg(tokio_unstable)]
+    pub use tasks::track_tasks;
+}
 pub use error::{Error, ErrorKind};
-pub use registry::live;
-pub use snapshot::{SiteStats, Snapshot, snapshot};
-pub use spawn::spawn;
-#[cfg(tokio_unstable)]
-pub use tasks::track_tasks;
 
 /// Runs an `async fn`'s body as a timed, cancellable call that cannot leak.
 ///
@@ -344,6 +362,7 @@ pub use timebox_macros::timed;
 
 /// What generated code uses. Not public API: no stability promise.
 #[doc(hidden)]
+#[cfg(not(timebox_loom))]
 pub mod __private {
     pub use crate::mode::inline::run_inline;
     pub use crate::mode::task::{Call, run};

@@ -2,7 +2,9 @@
 //! that a panic cannot leave half updated, so a poisoned lock is used as is:
 //! one panicking body must not turn every later call into a panic.
 
-use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::sync::{Mutex, MutexGuard};
 
 /// Locks `mutex`, poisoned or not.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

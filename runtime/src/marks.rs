@@ -6,12 +6,11 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
-use std::sync::Mutex;
-use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::time::{Duration, Instant};
 
 use crate::lock::lock;
+use crate::sync::{AtomicU64, Mutex, seq_cst_point};
 
 /// How long past its grace period a cancelled body may live before it is a
 /// zombie.
@@ -54,7 +53,22 @@ impl List {
 }
 
 impl Marks {
+    /// `const`, for the static sites of generated code.
+    #[cfg(not(timebox_loom))]
     pub(crate) const fn new() -> Self {
+        Marks {
+            doomed: AtomicU64::new(0),
+            zombies: AtomicU64::new(0),
+            list: Mutex::new(List {
+                by_id: BTreeMap::new(),
+                due: BinaryHeap::new(),
+            }),
+        }
+    }
+
+    /// Loom's atomics cannot be made in a `const`.
+    #[cfg(timebox_loom)]
+    pub(crate) fn new() -> Self {
         Marks {
             doomed: AtomicU64::new(0),
             zombies: AtomicU64::new(0),
@@ -95,6 +109,7 @@ impl Marks {
             return false;
         }
         let before = self.doomed.fetch_add(1, SeqCst);
+        seq_cst_point();
         if !alive() {
             self.doomed.fetch_sub(1, SeqCst);
             return false;
@@ -113,6 +128,8 @@ impl Marks {
     /// Body `id` has ended: its mark, if any, goes. `Some(true)` when it was
     /// a zombie, `Some(false)` when it was only doomed.
     pub(crate) fn unmark(&self, id: u64) -> Option<bool> {
+        // After the caller freed the body's record: see the invariants.
+        seq_cst_point();
         if self.doomed.load(SeqCst) == 0 && self.zombies.load(SeqCst) == 0 {
             return None;
         }
@@ -162,7 +179,7 @@ impl Marks {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(timebox_loom)))]
 mod tests {
     use super::*;
 

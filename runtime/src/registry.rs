@@ -15,7 +15,10 @@
 //!   (or the overflow lock), so at least one sees the other: either the
 //!   cancellation sees the body gone and takes its count back, or the end
 //!   sees the count and removes the mark, under the marks' lock that the
-//!   cancellation holds from its count to its push.
+//!   cancellation holds from its count to its push. (`Marks` puts a
+//!   `seq_cst_point` between each side's store and its load: nothing in
+//!   std builds, a SeqCst fence for loom, which models SeqCst accesses as
+//!   AcqRel. The loom model is `loom_no_mark_outlives_its_body`.)
 
 use std::collections::HashMap;
 use std::panic::Location;

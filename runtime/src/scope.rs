@@ -3,8 +3,7 @@
 //! a child never outlives its parent's budget.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 use std::task::Waker;
 use std::time::Duration;
 
@@ -13,7 +12,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::budget::Budget;
-use crate::lock::lock;
+use crate::latch::Latch;
 use crate::registry::{BodyRef, Site};
 use crate::tracker::Tracker;
 use crate::zombie;
@@ -41,28 +40,19 @@ pub(crate) struct Scope {
     /// The body's record in its site; `None` for a tracking scope, which
     /// has no body of its own.
     pub(crate) body: Option<BodyRef>,
-    cancelled: AtomicBool,
-    closed: AtomicBool,
-    /// Set before anything is put in `shared`: until then, cancelling and
-    /// closing need not take its lock.
-    used: AtomicBool,
+    /// The cancel and close flags, and what a scope wakes, cancels or aborts
+    /// then: the task (or inline call) running the body, woken on
+    /// cancellation; `timebox::spawn` children, aborted when the scope
+    /// closes; timed calls nested in this one, cancelled with it. (Scopes
+    /// are held weakly: a child holds its parent, and a strong link back
+    /// would make a cycle.)
+    latch: Latch<Waker, Child, Weak<Scope>>,
     token: OnceLock<CancellationToken>,
     parent: Option<Arc<Scope>>,
-    shared: Mutex<Shared>,
 }
 
-/// What a scope wakes, cancels or aborts when it is cancelled or closed.
-#[derive(Debug, Default)]
-struct Shared {
-    /// The task (or inline call) running the body, woken on cancellation.
-    watcher: Option<Waker>,
-    /// `timebox::spawn` children: aborted when the scope closes.
-    /// (The child's scope is held weakly: the child holds its parent, and
-    /// a strong link back would make a cycle.)
-    tasks: Vec<(AbortHandle, Weak<Scope>)>,
-    /// Timed calls nested in this one: cancelled with it.
-    calls: Vec<Weak<Scope>>,
-}
+/// A `timebox::spawn` child: its task and its scope.
+type Child = (AbortHandle, Weak<Scope>);
 
 impl Scope {
     fn new(
@@ -81,12 +71,9 @@ impl Scope {
             grace,
             tracker,
             body,
-            cancelled: AtomicBool::new(cancelled),
-            closed: AtomicBool::new(false),
-            used: AtomicBool::new(false),
+            latch: Latch::new(cancelled),
             token: OnceLock::new(),
             parent,
-            shared: Mutex::new(Shared::default()),
         })
     }
 
@@ -173,11 +160,14 @@ impl Scope {
     /// Whether this scope was cancelled: by its owner, an enclosing scope,
     /// or someone holding its token.
     pub(crate) fn is_cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::SeqCst)
-            || self
-                .token
-                .get()
-                .is_some_and(CancellationToken::is_cancelled)
+        self.latch.is_cancelled() || self.token_cancelled()
+    }
+
+    /// Whether someone cancelled the token handed out for this scope.
+    fn token_cancelled(&self) -> bool {
+        self.token
+            .get()
+            .is_some_and(CancellationToken::is_cancelled)
     }
 
     /// Cancels this scope and every call nested in it; wakes the body's
@@ -206,98 +196,57 @@ impl Scope {
 
     /// Sets the flags, then tells whoever registered: wakes the watcher,
     /// and, when `close`, aborts the children. The nested calls to cancel
-    /// (and the aborted children's scopes to close) go to `more`.
+    /// (and the aborted children's scopes to close) go to `more`. (The
+    /// protocol and its orderings: see the latch's invariants.)
     fn signal_one(&self, close: bool, more: &mut Vec<(Arc<Scope>, bool)>) {
-        let first = !self.cancelled.swap(true, Ordering::SeqCst);
-        if close {
-            self.closed.store(true, Ordering::SeqCst);
-        }
-        if first {
+        let taken = self.latch.signal(close, || {
             if let Some(token) = self.token.get() {
                 token.cancel();
             }
-        }
-        // Whoever registers something sets `used` first and checks the
-        // flags after: if this sees `used` unset, they see the flags set.
-        if !self.used.load(Ordering::SeqCst) {
-            return;
-        }
-        let (watcher, calls, tasks) = {
-            let mut shared = lock(&self.shared);
-            let tasks = if close {
-                std::mem::take(&mut shared.tasks)
-            } else {
-                Vec::new()
-            };
-            (
-                shared.watcher.take(),
-                std::mem::take(&mut shared.calls),
-                tasks,
-            )
-        };
-        if let Some(waker) = watcher {
+        });
+        if let Some(waker) = taken.watcher {
             waker.wake();
         }
         more.extend(
-            calls
+            taken
+                .calls
                 .iter()
                 .filter_map(Weak::upgrade)
                 .map(|call| (call, false)),
         );
-        more.extend(abort_all(tasks).map(|child| (child, true)));
+        more.extend(abort_all(taken.tasks).map(|child| (child, true)));
     }
 
     /// Registers `waker` to be woken when this scope is cancelled; whether
     /// it already is. Registering first and checking after means no
     /// cancellation slips between the two.
     pub(crate) fn watch(&self, waker: &Waker) -> bool {
-        self.used.store(true, Ordering::SeqCst);
-        {
-            let mut shared = lock(&self.shared);
-            match &mut shared.watcher {
-                Some(known) if known.will_wake(waker) => {}
-                slot => *slot = Some(waker.clone()),
-            }
-        }
-        self.is_cancelled()
+        self.latch
+            .watch(|known| known.will_wake(waker), || waker.clone())
+            || self.token_cancelled()
     }
 
     /// Makes a spawned task a child of this scope: aborted when it closes,
     /// or at once if it already has.
     pub(crate) fn adopt(&self, task: AbortHandle, scope: &Arc<Scope>) {
-        self.used.store(true, Ordering::SeqCst);
-        {
-            let mut shared = lock(&self.shared);
-            if shared.tasks.len() >= 16 && shared.tasks.len().is_power_of_two() {
-                // A long-lived scope spawning many short children: forget
-                // the finished ones now and then, so the list stays small.
-                shared.tasks.retain(|(task, _)| !task.is_finished());
-            }
-            shared.tasks.push((task, Arc::downgrade(scope)));
-        }
-        // Closed meanwhile: the close may have emptied the list before this
-        // child joined it.
-        if self.closed.load(Ordering::SeqCst) {
-            let tasks = std::mem::take(&mut lock(&self.shared).tasks);
-            for child in abort_all(tasks) {
-                child.close();
-            }
+        // A long-lived scope spawning many short children forgets the
+        // finished ones now and then, so the list stays small.
+        let late = self
+            .latch
+            .adopt((task, Arc::downgrade(scope)), |(task, _)| {
+                !task.is_finished()
+            });
+        for child in abort_all(late) {
+            child.close();
         }
     }
 
     /// Makes a call or child nested in this scope cancel with it.
     fn nest(&self, call: &Arc<Scope>) {
-        self.used.store(true, Ordering::SeqCst);
-        {
-            let mut shared = lock(&self.shared);
-            if shared.calls.len() >= 16 && shared.calls.len().is_power_of_two() {
-                shared.calls.retain(|call| call.strong_count() > 0);
-            }
-            shared.calls.push(Arc::downgrade(call));
-        }
-        // Cancelled meanwhile: the cancellation may have taken the list
-        // before this call joined it.
-        if self.is_cancelled() {
+        let cancelled = self
+            .latch
+            .nest(Arc::downgrade(call), |call| call.strong_count() > 0);
+        if cancelled || self.token_cancelled() {
             call.cancel();
         }
     }
@@ -321,7 +270,7 @@ impl Scope {
                 Some(parent) => parent.child_token(),
                 None => CancellationToken::new(),
             });
-            if scope.cancelled.load(Ordering::SeqCst) {
+            if scope.latch.is_cancelled() {
                 // Cancelled before the token existed: `cancel` did not see it.
                 token.cancel();
             }
@@ -347,7 +296,7 @@ impl Scope {
 /// Aborts spawned children that are still running; each one's body is
 /// marked cancelled, for zombie detection. Their scopes, to be closed at
 /// once, so that what they spawned ends too.
-fn abort_all(tasks: Vec<(AbortHandle, Weak<Scope>)>) -> impl Iterator<Item = Arc<Scope>> {
+fn abort_all(tasks: Vec<Child>) -> impl Iterator<Item = Arc<Scope>> {
     tasks.into_iter().filter_map(|(task, scope)| {
         if task.is_finished() {
             return None;

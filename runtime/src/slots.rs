@@ -8,22 +8,28 @@
 //! written by the owner after the claim and read only for ages, where a
 //! momentarily stale value is harmless (a zero start is skipped).
 
-use std::sync::Mutex;
 use std::sync::OnceLock;
-use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use crate::lock::lock;
+use crate::sync::{AtomicU64, Mutex};
 
 /// Lock-free slots per site: enough for the bodies a site usually has in
-/// flight; more go to the locked overflow list.
+/// flight; more go to the locked overflow list. (Under loom, few enough
+/// that a model reaches the overflow.)
+#[cfg(not(timebox_loom))]
 const SLOTS: usize = 64;
+#[cfg(timebox_loom)]
+const SLOTS: usize = 2;
 
 /// How many slots a new body tries before it takes the overflow list.
+#[cfg(not(timebox_loom))]
 const PROBES: usize = 8;
+#[cfg(timebox_loom)]
+const PROBES: usize = 2;
 
 /// Where one live body is recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,10 +48,22 @@ pub(crate) struct Slots {
 }
 
 impl Slots {
+    /// `const`, for the static sites of generated code.
+    #[cfg(not(timebox_loom))]
     pub(crate) const fn new() -> Self {
         Slots {
             ids: [const { AtomicU64::new(0) }; SLOTS],
             starts: [const { AtomicU64::new(0) }; SLOTS],
+            overflow: Mutex::new(Slab::new()),
+        }
+    }
+
+    /// Loom's atomics cannot be made in a `const`.
+    #[cfg(timebox_loom)]
+    pub(crate) fn new() -> Self {
+        Slots {
+            ids: std::array::from_fn(|_| AtomicU64::new(0)),
+            starts: std::array::from_fn(|_| AtomicU64::new(0)),
             overflow: Mutex::new(Slab::new()),
         }
     }
@@ -182,7 +200,7 @@ impl<T> Slab<T> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(timebox_loom)))]
 mod tests {
     use super::*;
 

@@ -2,10 +2,15 @@
 //! opened inside the check carries its tracker, so every body started in it,
 //! however deep, is counted here as well as in its site.
 
-use std::sync::Mutex;
-
 use crate::lock::lock;
+#[cfg(not(timebox_loom))]
 use crate::registry::Site;
+use crate::sync::Mutex;
+
+/// Under loom the registry does not build: the models tally bodies by a
+/// stand-in for their site, compared by address as sites are.
+#[cfg(timebox_loom)]
+pub(crate) type Site = str;
 
 /// The bodies started and alive in one tracking scope, per site.
 #[derive(Debug, Default)]
@@ -53,5 +58,11 @@ impl Tracker {
     pub(crate) fn alive(&self) -> Vec<Tally> {
         let sites = lock(&self.sites);
         sites.iter().copied().filter(|t| t.alive > 0).collect()
+    }
+
+    /// Every tally, alive or not: for the loom model.
+    #[cfg(all(test, timebox_loom))]
+    pub(crate) fn tallies(&self) -> Vec<Tally> {
+        lock(&self.sites).clone()
     }
 }
