@@ -72,6 +72,45 @@ impl Error {
         }
     }
 
+    /// The error a call named `name` with a budget of `timeout` returns when
+    /// it runs out of time: for mocks, and for tests of code that handles
+    /// timebox errors.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use timebox::{Error, ErrorKind};
+    ///
+    /// let err = Error::elapsed("fetch", Duration::from_secs(1));
+    /// assert_eq!(err.kind(), ErrorKind::Elapsed);
+    /// assert_eq!(err.to_string(), "`fetch` timed out after 1s");
+    /// ```
+    pub fn elapsed(name: &'static str, timeout: Duration) -> Self {
+        Error {
+            kind: ErrorKind::Elapsed,
+            name,
+            timeout,
+            clamped_by: None,
+        }
+    }
+
+    /// The error a call named `name` with a budget of `timeout` returns when
+    /// it is cancelled: for mocks and tests.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use timebox::{Error, ErrorKind};
+    ///
+    /// let err = Error::cancelled("fetch", Duration::from_millis(250));
+    /// assert_eq!(err.kind(), ErrorKind::Cancelled);
+    /// assert_eq!(err.to_string(), "`fetch` was cancelled before its 250ms deadline");
+    /// ```
+    pub fn cancelled(name: &'static str, timeout: Duration) -> Self {
+        Error {
+            kind: ErrorKind::Cancelled,
+            ..Error::elapsed(name, timeout)
+        }
+    }
+
     /// Why the call ended without a value.
     ///
     /// ```
