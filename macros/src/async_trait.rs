@@ -49,6 +49,7 @@ pub(crate) enum Shape {
     Unrecognized(syn::Error),
 }
 
+/// What the rewrite needs of such a fn, beside its signature.
 pub(crate) struct Boxed {
     /// `R`, as the return type that the `Result` rule and `fallback` read:
     /// none for `()`, as for an `async fn` without one.
