@@ -4,8 +4,8 @@
 
 use syn::visit::{self, Visit};
 use syn::{
-    Block, Expr, FnArg, Lifetime, Pat, PatIdent, PatReference, ReceiverKind, ReturnType, Type,
-    TypeReference,
+    Block, Expr, FnArg, Lifetime, Pat, PatIdent, PatReference, ReceiverKind, ReturnType, Signature,
+    Type, TypeReference,
 };
 
 use crate::config::{Config, Mode};
@@ -16,23 +16,23 @@ use crate::show::show;
 /// Checks the function and picks the mode. A function whose arguments are
 /// borrowed gets one error suggesting `inline`, and is then expanded in
 /// inline mode so that no `'static` errors cascade from it.
-pub(crate) fn function(item: &TimedFn, config: &Config, errors: &mut Errors) -> Mode {
+///
+/// `boxed` is the output of the boxed future that the fn returns when
+/// `#[async_trait]` wrote it: such a fn is not `async`, and its future's
+/// output is what the `Result` rule reads.
+pub(crate) fn function(
+    item: &TimedFn,
+    boxed: Option<&ReturnType>,
+    config: &Config,
+    errors: &mut Errors,
+) -> Mode {
     let sig = &item.sig;
-    if let Some(constness) = &sig.constness {
-        errors.push(syn::Error::new_spanned(
-            constness,
-            "`#[timed]` cannot go on a `const fn`: remove `const` and write `async fn`",
-        ));
-    } else if sig.asyncness.is_none() {
-        errors.push(syn::Error::new_spanned(
-            sig.fn_token,
-            format!(
-                "`#[timed]` goes on an `async fn`: write `async fn {}`",
-                sig.ident
-            ),
-        ));
+    let output = boxed.unwrap_or(&sig.output);
+    // A fn that `#[async_trait]` rewrote is not `async`, and rightly so.
+    if boxed.is_none() {
+        kind(sig, errors);
     }
-    if config.fallback.is_none() && matches!(sig.output, ReturnType::Default) {
+    if config.fallback.is_none() && matches!(output, ReturnType::Default) {
         errors.push(syn::Error::new_spanned(
             &sig.ident,
             "a `#[timed]` function must return `Result<T, E>` where `E: From<timebox::Error>`: add a return type such as `-> Result<(), timebox::Error>`, or add `fallback = ()` to `#[timed(...)]`",
@@ -47,6 +47,24 @@ pub(crate) fn function(item: &TimedFn, config: &Config, errors: &mut Errors) -> 
             Mode::Inline
         }
         None => Mode::Spawn,
+    }
+}
+
+/// `#[timed]` goes on an `async fn`, which cannot be `const`.
+fn kind(sig: &Signature, errors: &mut Errors) {
+    if let Some(constness) = &sig.constness {
+        errors.push(syn::Error::new_spanned(
+            constness,
+            "`#[timed]` cannot go on a `const fn`: remove `const` and write `async fn`",
+        ));
+    } else if sig.asyncness.is_none() {
+        errors.push(syn::Error::new_spanned(
+            sig.fn_token,
+            format!(
+                "`#[timed]` goes on an `async fn`: write `async fn {}`",
+                sig.ident
+            ),
+        ));
     }
 }
 
@@ -73,8 +91,11 @@ fn borrowed(arg: &FnArg, config: &Config) -> syn::Error {
         }
         FnArg::Typed(typed) => {
             let what = match &*typed.pat {
-                syn::Pat::Ident(pat) => format!("`{}`", pat.ident),
-                _ => "this argument".to_string(),
+                // `#[async_trait]` names a pattern argument `__argN`.
+                syn::Pat::Ident(pat) if !pat.ident.to_string().starts_with("__arg") => {
+                    format!(" `{}`", pat.ident)
+                }
+                _ => String::new(),
             };
             let owned = match &*typed.ty {
                 syn::Type::Reference(r) if is_str(&r.elem) => "`String`".to_string(),
@@ -89,7 +110,7 @@ fn borrowed(arg: &FnArg, config: &Config) -> syn::Error {
             syn::Error::new_spanned(
                 &typed.ty,
                 format!(
-                    "`#[timed]` runs the body as a spawned task, which cannot hold the borrowed argument {what}: add `inline` to run it in the caller's task, as in `{inline}`, or take {owned}"
+                    "`#[timed]` runs the body as a spawned task, which cannot hold the borrowed argument{what}: add `inline` to run it in the caller's task, as in `{inline}`, or take {owned}"
                 ),
             )
         }

@@ -127,14 +127,15 @@ impl Config {
         attribute_with(&self.written, extra)
     }
 
-    /// The final config of `sig`, whose body runs in `mode`. Where a value
-    /// is missing, its mistake has been reported: a default stands in.
-    pub(crate) fn build(self, sig: &Signature, mode: Mode) -> FinalConfig {
+    /// The final config of `sig`, whose body gives `output` and runs in
+    /// `mode`. Where a value is missing, its mistake has been reported: a
+    /// default stands in.
+    pub(crate) fn build(self, sig: &Signature, output: &ReturnType, mode: Mode) -> FinalConfig {
         let name = match self.name {
             Some(name) => name.value(),
             None => sig.ident.to_string().trim_start_matches("r#").to_string(),
         };
-        let on_timeout = match (self.fallback, &sig.output) {
+        let on_timeout = match (self.fallback, output) {
             (Some(stand_in), _) if self.fallback_stand_in => OnTimeout::StandIn(stand_in),
             (Some(fallback), _) => OnTimeout::Fallback(fallback),
             // Already an error (see `check`): expand without a second one.

@@ -37,9 +37,6 @@ pub(crate) fn function(func: TimedFn, config: &FinalConfig) -> TokenStream {
         inner_attrs,
         body,
     } = func;
-    let krate = &config.krate;
-    let private = quote!(#krate::__private);
-    let spec = spec(config, &private, &sig.ident);
 
     // The user's statements go straight into the `async move` block, in
     // the user's braces: no nested block for lints such as `unused_braces`
@@ -52,10 +49,38 @@ pub(crate) fn function(func: TimedFn, config: &FinalConfig) -> TokenStream {
         tokens.extend(capture);
         body.to_tokens(tokens);
     });
-    // The block and the call are spanned at the user's `async`: a body
-    // that is not `Send` or not `'static` is reported there, with notes
-    // pointing into it.
     let async_span = sig.asyncness.map_or_else(Span::call_site, |a| a.span);
+    let call = call(config, &sig.ident, &sig.output, async_span, block);
+
+    // The body's own braces, so that the function's span is the user's
+    // (lints such as `dead_code` look at it).
+    let mut outer = TokenStream::new();
+    brace.surround(&mut outer, |tokens| {
+        tokens.extend(quote!(#(#inner_attrs)* #call));
+    });
+    quote! {
+        #(#attrs)*
+        #vis #sig #outer
+    }
+}
+
+/// The statements that run `block` (the braces of an `async move` block,
+/// with its statements) as the timed call of the fn named `ident`, and
+/// give its `output`: the caller's side of the call.
+///
+/// The block and the call are spanned at `async_span`, the user's `async`:
+/// a body that is not `Send` or not `'static` is reported there, with
+/// notes pointing into it.
+pub(crate) fn call(
+    config: &FinalConfig,
+    ident: &Ident,
+    output: &ReturnType,
+    async_span: Span,
+    block: TokenStream,
+) -> TokenStream {
+    let krate = &config.krate;
+    let private = quote!(#krate::__private);
+    let spec = spec(config, &private, ident);
     let body = quote_spanned!(async_span=> async move #block);
     let helper = match config.mode {
         Mode::Spawn => quote!(#private::run),
@@ -71,7 +96,7 @@ pub(crate) fn function(func: TimedFn, config: &FinalConfig) -> TokenStream {
         // The fallback is typed as the return type: a wrong one is a plain
         // "expected R" at the user's expression.
         OnTimeout::Fallback(fallback) => {
-            let ty = output_type(&sig.output);
+            let ty = output_type(output);
             let typed = quote::format_ident!("fallback", span = Span::mixed_site());
             let annotation = ty.map(|ty| quote!(: #ty));
             Some(quote!({
@@ -85,7 +110,7 @@ pub(crate) fn function(func: TimedFn, config: &FinalConfig) -> TokenStream {
         OnTimeout::StandIn(stand_in) => Some(stand_in.to_token_stream()),
         OnTimeout::Error => None,
     };
-    let call = match fallback {
+    match fallback {
         Some(fallback) => quote! {
             match #result {
                 ::core::result::Result::Ok(#value) => #value,
@@ -95,9 +120,9 @@ pub(crate) fn function(func: TimedFn, config: &FinalConfig) -> TokenStream {
         None => {
             // Spanned at the return type's first token, so that a type
             // breaking the rule gets its one error there.
-            let first = match &sig.output {
+            let first = match output {
                 ReturnType::Type(_, ty) => first_span(ty.to_token_stream()),
-                ReturnType::Default => sig.ident.span(),
+                ReturnType::Default => ident.span(),
             };
             let private = respan(private.clone(), first);
             // In the user's context: rustc points at an argument only when
@@ -108,17 +133,6 @@ pub(crate) fn function(func: TimedFn, config: &FinalConfig) -> TokenStream {
                 #private::finish(#value)
             }
         }
-    };
-
-    // The body's own braces, so that the function's span is the user's
-    // (lints such as `dead_code` look at it).
-    let mut outer = TokenStream::new();
-    brace.surround(&mut outer, |tokens| {
-        tokens.extend(quote!(#(#inner_attrs)* #call));
-    });
-    quote! {
-        #(#attrs)*
-        #vis #sig #outer
     }
 }
 
@@ -169,7 +183,7 @@ fn spec(config: &FinalConfig, private: &TokenStream, ident: &Ident) -> TokenStre
 /// the user's code is checked, so a wrong value or a `?` without `From` is
 /// reported in the body, at the user's token, against the declared type.
 /// An `impl Trait` in `R` cannot be named there and becomes `_`.
-fn pin_output(output: &ReturnType) -> TokenStream {
+pub(crate) fn pin_output(output: &ReturnType) -> TokenStream {
     let Some(ty) = output_type(output) else {
         return TokenStream::new();
     };

@@ -24,7 +24,7 @@ impl Parse for TimedFn {
         let sig: Signature = match input.parse() {
             Ok(sig) => sig,
             Err(err) if looks_like_fn(&lookahead) => return Err(err),
-            Err(_) => return Err(not_a_function(&lookahead)),
+            Err(_) => return Err(not_a_function(&lookahead, &attrs)),
         };
         if input.peek(Token![;]) {
             return Err(syn::Error::new_spanned(
@@ -75,7 +75,7 @@ fn looks_like_fn(input: ParseStream<'_>) -> bool {
     false
 }
 
-fn not_a_function(input: ParseStream<'_>) -> syn::Error {
+fn not_a_function(input: ParseStream<'_>, attrs: &[Attribute]) -> syn::Error {
     let Some((tt, _)) = input.cursor().token_tree() else {
         return syn::Error::new(input.span(), "`#[timed]` goes on an `async fn` with a body");
     };
@@ -83,7 +83,17 @@ fn not_a_function(input: ParseStream<'_>) -> syn::Error {
         TokenTree::Ident(ident) => ident.to_string(),
         _ => String::new(),
     };
+    // Above `#[async_trait]`, the attribute still sees it; below, it sees
+    // the methods that async-trait rewrote, which name `'async_trait`.
+    let async_trait = attrs.iter().any(|attr| is_named(attr, "async_trait"))
+        || names_async_trait(input.cursor().token_stream());
     let message = match keyword.as_str() {
+        "impl" if async_trait => {
+            "`#[timed]` goes on the methods of an `#[async_trait]` impl, not on the impl: keep `#[async_trait]` on the `impl` block and put `#[timed(..)]` on each `async fn` to time, as in `#[async_trait] impl Trait for T { #[timed(secs = 1, inline)] async fn get(&self) .. }`".to_string()
+        }
+        "trait" if async_trait => {
+            "`#[timed]` goes on the methods of an `#[async_trait]` trait, not on the trait: keep `#[async_trait]` on the trait and put `#[timed(..)]` on each default `async fn` to time, or on the methods of the `#[async_trait]` impls".to_string()
+        }
         "impl" => {
             "`#[timed]` goes on each `async fn`, not on an `impl` block: move it onto the methods to time".to_string()
         }
@@ -96,4 +106,27 @@ fn not_a_function(input: ParseStream<'_>) -> syn::Error {
         _ => "`#[timed]` goes on an `async fn` with a body, as in `#[timed(secs = 1)] async fn fetch() -> Result<T, timebox::Error> { .. }`".to_string(),
     };
     syn::Error::new_spanned(tt, message)
+}
+
+/// Whether the attribute is `#[name]` or `#[path::to::name]`, arguments
+/// or not.
+pub(crate) fn is_named(attr: &Attribute, name: &str) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == name)
+}
+
+/// Whether the tokens hold the lifetime `'async_trait`.
+fn names_async_trait(tokens: TokenStream) -> bool {
+    let mut quote = false;
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Group(group) => names_async_trait(group.stream()),
+        TokenTree::Punct(punct) => {
+            quote = punct.as_char() == '\'';
+            false
+        }
+        TokenTree::Ident(ident) => std::mem::take(&mut quote) && ident == "async_trait",
+        TokenTree::Literal(_) => false,
+    })
 }

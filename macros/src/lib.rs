@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod async_trait;
 mod capture;
 mod check;
 mod config;

@@ -358,6 +358,48 @@ pub use error::{Error, ErrorKind};
 ///     7
 /// }
 /// ```
+///
+/// # In `#[async_trait]` impls
+///
+/// On a method of an `#[async_trait]` (or `#[tonic::async_trait]`) impl,
+/// and on a default method of such a trait, `#[timed]` goes on the method,
+/// below `#[async_trait]` on the impl. async-trait expands first and turns
+/// the method into a fn returning `Pin<Box<dyn Future<Output = R> + Send>>`;
+/// `#[timed]` recognizes that and times the future inside, with every key
+/// and rule as above, read against `R`: `&self` needs `inline`, and
+/// `self: Arc<Self>` with owned arguments runs in spawn mode. `#[timed]` on
+/// the impl itself, or `#[async_trait]` on the method, is an error that
+/// says which order to write.
+///
+/// ```
+/// use async_trait::async_trait;
+/// use timebox::{timed, ErrorKind};
+///
+/// #[async_trait]
+/// trait Store {
+///     async fn get(&self, key: String) -> Result<usize, timebox::Error>;
+/// }
+///
+/// struct Slow;
+///
+/// #[async_trait]
+/// impl Store for Slow {
+///     #[timed(ms = 20, inline)]
+///     async fn get(&self, key: String) -> Result<usize, timebox::Error> {
+///         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+///         Ok(key.len())
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let err = Slow.get("a".to_string()).await.unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Elapsed);
+/// # }
+/// ```
+///
+/// The test suite's `tests/ui/pass/async_trait_*.rs` show spawn mode, the
+/// default methods of a trait and a tonic-shaped service.
 pub use timebox_macros::timed;
 
 /// What generated code uses. Not public API: no stability promise.

@@ -4,6 +4,7 @@
 //! snapshots, and the docs' key table against the macro's.
 
 mod args;
+mod async_trait;
 mod docs;
 mod entry;
 mod fuzz;
