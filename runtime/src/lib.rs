@@ -129,6 +129,29 @@
 //! # }
 //! ```
 //!
+//! # The function form
+//!
+//! [`call`] and [`call_inline`] are the attribute as functions, for what an
+//! attribute cannot reach: closures, trait objects, budgets computed at run
+//! time. Same scope, clamping, outcomes and leak accounting; the site is the
+//! caller's line, named `"timebox::call"`.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! let budget = Duration::from_millis(40); // from a config, say
+//! let work: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = u32> + Send>>> =
+//!     vec![Box::pin(async { 1 }), Box::pin(std::future::pending())];
+//! let mut results = Vec::new();
+//! for job in work {
+//!     results.push(timebox::call(budget, job).await.ok());
+//! }
+//! assert_eq!(results, [Some(1), None]);
+//! # }
+//! ```
+//!
 //! # Deadlines and cancellation
 //!
 //! A timed call inside another never outlives its parent: its deadline is
@@ -229,6 +252,7 @@
 mod body;
 mod call;
 mod error;
+mod function;
 pub mod grpc_timeout;
 mod inline;
 mod registry;
@@ -240,6 +264,7 @@ pub mod testing;
 mod zombie;
 
 pub use error::{Error, ErrorKind};
+pub use function::{call, call_inline};
 pub use registry::live;
 pub use scope::{cancelled, deadline, is_cancelled, remaining, token};
 pub use snapshot::{SiteStats, Snapshot, snapshot};

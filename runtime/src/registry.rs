@@ -394,11 +394,17 @@ impl<T> Slab<T> {
 
 /// The site of the `timebox::spawn` call at `location`, made on first use.
 pub(crate) fn spawn_site(location: &'static Location<'static>) -> &'static Site {
-    type Key = (&'static str, u32, u32);
-    static SPAWN_SITES: LazyLock<RwLock<HashMap<Key, &'static Site>>> =
+    site_at("timebox::spawn", location)
+}
+
+/// The site named `name` of the call at `location` (a `#[track_caller]`
+/// caller's), made on first use: one per name and source location.
+pub(crate) fn site_at(name: &'static str, location: &'static Location<'static>) -> &'static Site {
+    type Key = (&'static str, &'static str, u32, u32);
+    static LOCATION_SITES: LazyLock<RwLock<HashMap<Key, &'static Site>>> =
         LazyLock::new(Default::default);
-    let key = (location.file(), location.line(), location.column());
-    let known = SPAWN_SITES
+    let key = (name, location.file(), location.line(), location.column());
+    let known = LOCATION_SITES
         .read()
         .unwrap_or_else(|p| p.into_inner())
         .get(&key)
@@ -406,11 +412,12 @@ pub(crate) fn spawn_site(location: &'static Location<'static>) -> &'static Site 
     if let Some(site) = known {
         return site;
     }
-    let mut sites = SPAWN_SITES.write().unwrap_or_else(|p| p.into_inner());
+    let mut sites = LOCATION_SITES.write().unwrap_or_else(|p| p.into_inner());
     sites.entry(key).or_insert_with(|| {
-        // One per call site in the program's source: bounded, kept for good.
+        // One per name and call site in the program's source: bounded, kept
+        // for good.
         Box::leak(Box::new(Site::new(
-            "timebox::spawn",
+            name,
             "",
             location.file(),
             location.line(),
@@ -554,6 +561,15 @@ mod tests {
         assert!(std::ptr::eq(a, b));
         assert_eq!((a.file, a.line), (here.file(), here.line()));
         assert!(!std::ptr::eq(a, spawn_site(Location::caller())));
+    }
+
+    #[test]
+    fn each_name_at_a_location_has_its_own_site() {
+        let here = Location::caller();
+        let call = site_at("timebox::call", here);
+        assert!(std::ptr::eq(call, site_at("timebox::call", here)));
+        assert!(!std::ptr::eq(call, spawn_site(here)));
+        assert_eq!((call.name, call.line), ("timebox::call", here.line()));
     }
 
     #[test]
