@@ -7,10 +7,17 @@ use std::future::{Future, IntoFuture};
 use std::panic::Location;
 use std::time::Duration;
 
+#[cfg(feature = "tower")]
+use tokio::time::Instant;
+
 use crate::Error;
 use crate::call::{Spec, run};
 use crate::inline::run_inline;
 use crate::registry::site_at;
+
+/// Where a layer's calls are counted.
+#[cfg(feature = "tower")]
+pub(crate) use crate::registry::Site;
 
 /// The name of the sites [`call`] and [`call_inline`] report under.
 const NAME: &str = "timebox::call";
@@ -127,4 +134,36 @@ where
 {
     let spec = Spec::new(site_at(NAME, Location::caller()), budget);
     run_inline(spec, fut.into_future())
+}
+
+/// An inline timed call of `site` whose budget was fixed at `start`, before
+/// the returned future is first polled: its deadline is `start + budget`
+/// (or the enclosing call's, if sooner), however late the first poll is.
+///
+/// The layers need this: a server stack may run its own timer from the same
+/// `grpc-timeout` header, started when the request arrived, and the call's
+/// deadline must not come after it. The time left at the first poll is
+/// rounded down to whole microseconds, so it never exceeds the budget and
+/// errors print it readably.
+#[cfg(feature = "tower")]
+pub(crate) async fn inline_from<F: Future>(
+    site: &'static Site,
+    start: Instant,
+    budget: Duration,
+    body: F,
+) -> Result<F::Output, Error> {
+    let spent = Instant::now().saturating_duration_since(start);
+    let left = budget.saturating_sub(spent);
+    let left = Duration::new(left.as_secs(), left.subsec_micros() * 1_000);
+    run_inline(Spec::new(site, left), body).await
+}
+
+/// The site named `name` of the call at `location`: for the layers, which
+/// report at the line that built them.
+#[cfg(feature = "tower")]
+pub(crate) fn layer_site(
+    name: &'static str,
+    location: &'static Location<'static>,
+) -> &'static Site {
+    site_at(name, location)
 }

@@ -261,6 +261,9 @@ mod scope;
 mod snapshot;
 mod spawn;
 pub mod testing;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
 mod zombie;
 
 pub use error::{Error, ErrorKind};
