@@ -255,6 +255,8 @@ mod error;
 mod function;
 pub mod grpc_timeout;
 mod inline;
+#[cfg(any(feature = "axum", feature = "tonic"))]
+mod integrations;
 mod registry;
 mod report;
 mod scope;
