@@ -74,10 +74,14 @@ const NAME: &str = "timebox::propagate";
 /// ```
 ///
 /// With tonic, wrap the channel: `MyClient::new(PropagateLayer::new().layer(channel))`.
-/// tonic turns a client's transport error into a `Status` of code `Unknown`
-/// whose [`source`](std::error::Error::source) is the `timebox::Error`; a
-/// timebox-aware server usually answers `DeadlineExceeded` first, thanks to
-/// the margin.
+/// tonic's `Channel` enforces the `grpc-timeout` it sends itself, from the
+/// moment it sends it, so a server that does not answer in time makes a
+/// tonic call fail `margin` before the deadline, with tonic's own
+/// `Code::Cancelled` ("Timeout expired", its source a
+/// `tonic::TimeoutExpired`); the layer's deadline is the backstop for
+/// clients that do not. A server behind a
+/// [`DeadlineLayer`](super::DeadlineLayer) whose ceiling is the smaller
+/// budget answers `Code::DeadlineExceeded`.
 #[derive(Clone, Copy)]
 pub struct PropagateLayer {
     margin: Duration,
