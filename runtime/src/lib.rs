@@ -233,8 +233,8 @@
 //! `Router` it is `.layer(DeadlineLayer::new(ceiling))`; on a tonic server
 //! `Server::builder().layer(DeadlineLayer::new(ceiling))`.
 //!
-//! **Client side.** [`tower::PropagateLayer`][propagate-layer] wraps a tower client (hyper-util's
-//! `Client`, a tonic `Channel`): inside a timed call each request carries
+//! **Client side.** [`tower::PropagateLayer`][propagate-layer] wraps a
+//! tower client (hyper-util's `Client`, a tonic `Channel`): inside a timed call each request carries
 //! the remaining budget less a margin (5 ms by default) in `grpc-timeout`,
 //! and ends at the deadline with a [`timebox::Error`](Error). For reqwest,
 //! stamp the request yourself with `grpc_timeout::stamp(request.headers_mut())`.
@@ -289,13 +289,15 @@
 //!
 //! **What propagates, and what does not.** The deadline crosses in
 //! `grpc-timeout`, which tonic, grpc-go, grpc-java and Envoy read too; each
-//! hop keeps the margin back, so the budget shrinks hop by hop and the
-//! innermost service gives up first and says so. Cancellation crosses as
+//! hop keeps the margin back, so the budget shrinks hop by hop and a
+//! callee gives up (and says so) before its caller would; a tonic
+//! `Channel` also enforces the header it sends, and reports that as
+//! `Code::Cancelled`. Cancellation crosses as
 //! the transport's own signal: a dropped handler drops its outgoing
 //! requests, hyper closes or resets them, and the next server drops its
-//! handler. Tokens, call names and spawned tasks stay in their process. See
-//! the [`tower`][tower-module] module for the details, and `cargo run --example services`
-//! for three tiers over loopback.
+//! handler. Tokens, call names and spawned tasks stay in their process.
+//! See the [`tower`][tower-module] module for the details, and
+//! `cargo run --example services` for three tiers over loopback.
 //!
 #![cfg_attr(feature = "tower", doc = "[deadline-layer]: tower::DeadlineLayer")]
 #![cfg_attr(feature = "tower", doc = "[propagate-layer]: tower::PropagateLayer")]

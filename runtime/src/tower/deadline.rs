@@ -1,6 +1,23 @@
 //! The server side: every request a timed call whose budget is the smaller
 //! of a ceiling and the caller's `grpc-timeout`, answered `504` (or gRPC
-//! `DEADLINE_EXCEEDED`) when it runs out.
+//! `DEADLINE_EXCEEDED`) when it runs out. [`DeadlineLayer`] makes a
+//! [`Deadline`] service, whose future is a [`ResponseFuture`].
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use std::time::Duration;
+//! use http::{Request, Response};
+//! use timebox::tower::deadline::{Deadline, DeadlineLayer, ResponseFuture};
+//! use tower::{Layer, Service, service_fn};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let handler = service_fn(|_: Request<()>| async { Ok::<_, Infallible>(Response::new("ok")) });
+//! let mut service: Deadline<_> = DeadlineLayer::new(Duration::from_secs(1)).layer(handler);
+//! let answer: ResponseFuture<&str, Infallible> = service.call(Request::new(()));
+//! assert_eq!(*answer.await.unwrap().body(), "ok");
+//! # }
+//! ```
 
 use std::fmt;
 use std::future::Future;

@@ -1,5 +1,22 @@
 //! The client side: inside a timed call, stamp the call's remaining budget
 //! into each outgoing request and end the request at the call's deadline.
+//! [`PropagateLayer`] makes a [`Propagate`] client, whose future is a
+//! [`ResponseFuture`].
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use http::{Request, Response};
+//! use timebox::tower::propagate::{Propagate, PropagateLayer, ResponseFuture};
+//! use tower::{Layer, Service, service_fn};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let client = service_fn(|_: Request<()>| async { Ok::<_, Infallible>(Response::new("ok")) });
+//! let mut client: Propagate<_> = PropagateLayer::new().layer(client);
+//! let answer: ResponseFuture<_> = client.call(Request::new(()));
+//! assert_eq!(*answer.await.unwrap().body(), "ok");
+//! # }
+//! ```
 
 use std::fmt;
 use std::future::Future;
