@@ -1,6 +1,8 @@
 //! The `grpc-timeout` header format, to carry a caller's remaining budget
 //! across the wire: `250m` is 250 ms. Plain functions with no dependencies,
-//! so an HTTP client or server of any crate can use them.
+//! so an HTTP client or server of any crate can use them; with the `http`
+//! feature, `stamp` writes the current call's budget into an
+//! `http::HeaderMap`.
 //!
 //! ```
 //! use std::time::Duration;
@@ -11,6 +13,11 @@
 //! ```
 
 use std::time::Duration;
+
+#[cfg(feature = "http")]
+pub(crate) mod header_map;
+#[cfg(feature = "http")]
+pub use header_map::stamp;
 
 /// The header's name.
 ///

@@ -67,9 +67,11 @@
 //! The [`Error`] reaches the declared error type through
 //! `From<timebox::Error>`: `Result<T, timebox::Error>`,
 //! `std::io::Result<T>`, `anyhow::Result<T>` and
-//! `Result<T, Box<dyn Error + Send + Sync>>` all work. Its output travels in
-//! the task's own `JoinHandle`, a bounded one-shot slot: delivering it never
-//! blocks, and if the caller is gone the runtime drops it.
+//! `Result<T, Box<dyn Error + Send + Sync>>` all work (see
+//! [below](#errors-the-bodys-and-timeboxs) when the body has errors of its
+//! own). Its output travels in the task's own `JoinHandle`, a bounded
+//! one-shot slot: delivering it never blocks, and if the caller is gone the
+//! runtime drops it.
 //!
 //! An aborted body ends at its next `.await`; the runtime drops it a moment
 //! after the caller has its error, so [`live`] reaches zero a scheduler turn
@@ -129,6 +131,71 @@
 //! # }
 //! ```
 //!
+//! # Errors: the body's and timebox's
+//!
+//! A body that uses `?` on its own errors needs an error type that converts
+//! from those *and* from `timebox::Error`: `Result<T, timebox::Error>`
+//! cannot carry a `ParseIntError`. Take `anyhow::Error` (or
+//! `Box<dyn Error + Send + Sync>`), which converts from every error, or
+//! an enum of your own with one `From` per error, which `thiserror`
+//! writes for you:
+//!
+//! ```
+//! use timebox::timed;
+//!
+//! #[timed(ms = 100)]
+//! async fn port(text: String) -> anyhow::Result<u16> {
+//!     Ok(text.trim().parse()?) // a ParseIntError, or a timebox::Error on timeout
+//! }
+//!
+//! #[derive(Debug, thiserror::Error)]
+//! enum ConfigError {
+//!     #[error(transparent)]
+//!     Timebox(#[from] timebox::Error),
+//!     #[error("not a port: {0}")]
+//!     Parse(#[from] std::num::ParseIntError),
+//! }
+//!
+//! #[timed(ms = 100)]
+//! async fn strict_port(text: String) -> Result<u16, ConfigError> {
+//!     Ok(text.trim().parse()?)
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! assert_eq!(port(" 8080 ".into()).await.unwrap(), 8080);
+//! assert!(matches!(strict_port("http".into()).await, Err(ConfigError::Parse(_))));
+//! # }
+//! ```
+//!
+//! The enum is also where framework errors meet: give it an axum
+//! `IntoResponse` or a `From<ConfigError> for tonic::Status` that hands the
+//! `Timebox` case to the conversions the `axum` and `tonic` features provide
+//! (see [Services](#services)).
+//!
+//! # The function form
+//!
+//! [`call`] and [`call_inline`] are the attribute as functions, for what an
+//! attribute cannot reach: closures, trait objects, budgets computed at run
+//! time. Same scope, clamping, outcomes and leak accounting; the site is the
+//! caller's line, named `"timebox::call"`.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! let budget = Duration::from_millis(40); // from a config, say
+//! let work: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = u32> + Send>>> =
+//!     vec![Box::pin(async { 1 }), Box::pin(std::future::pending())];
+//! let mut results = Vec::new();
+//! for job in work {
+//!     results.push(timebox::call(budget, job).await.ok());
+//! }
+//! assert_eq!(results, [Some(1), None]);
+//! # }
+//! ```
+//!
 //! # Deadlines and cancellation
 //!
 //! A timed call inside another never outlives its parent: its deadline is
@@ -142,6 +209,102 @@
 //! Work a body starts with [`spawn`] (a drop-in for `tokio::spawn`) belongs to
 //! the call: it is aborted when the call returns, whatever the outcome. A
 //! plain `tokio::spawn` inside a body escapes: that is the leak again.
+//!
+//! # Services
+//!
+//! A deadline is worth most when it crosses the wire: a request with 100 ms
+//! left should not ask its upstream for a second. Four features carry it,
+//! each off by default and each built alone:
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `tower` | [`tower::DeadlineLayer`][deadline-layer] (server) and [`tower::PropagateLayer`][propagate-layer] (client); turns on `http` |
+//! | `http` | `grpc_timeout::stamp`, for clients that are not tower services (reqwest) |
+//! | `axum` | `impl axum_core::response::IntoResponse for Error`: `504` for `Elapsed`, `503` for `Cancelled`, the message as body |
+//! | `tonic` | `impl From<Error> for tonic::Status`: `DeadlineExceeded` / `Cancelled`, with the message |
+//!
+//! **Server side.** [`tower::DeadlineLayer::new(ceiling)`][deadline-layer]
+//! runs each request as a timed call of the smaller of the ceiling and the
+//! request's `grpc-timeout` (absent or malformed: the ceiling). The handler
+//! runs in its scope, so [`remaining`], [`token`], [`spawn`] and nested
+//! `#[timed]` calls work there as in any body. When the deadline passes the
+//! client gets `504`, or gRPC's `DEADLINE_EXCEEDED` as a trailers-only
+//! answer; when the client hangs up, the handler is dropped. On an axum
+//! `Router` it is `.layer(DeadlineLayer::new(ceiling))`; on a tonic server
+//! `Server::builder().layer(DeadlineLayer::new(ceiling))`.
+//!
+//! **Client side.** [`tower::PropagateLayer`][propagate-layer] wraps a
+//! tower client (hyper-util's `Client`, a tonic `Channel`): inside a timed call each request carries
+//! the remaining budget less a margin (5 ms by default) in `grpc-timeout`,
+//! and ends at the deadline with a [`timebox::Error`](Error). For reqwest,
+//! stamp the request yourself with `grpc_timeout::stamp(request.headers_mut())`.
+//!
+//! ```
+//! # #[cfg(all(feature = "tower", feature = "axum"))]
+//! # mod demo {
+//! use std::convert::Infallible;
+//! use std::time::Duration;
+//! use axum::{Router, routing::get};
+//! use http::{Request, Response};
+//! use timebox::tower::{DeadlineLayer, PropagateLayer};
+//! use tower::{Layer, ServiceExt, service_fn};
+//!
+//! // The handler runs under the caller's deadline, and its own calls carry it.
+//! async fn handler() -> Result<String, timebox::Error> {
+//!     // A stand-in for the next service: answers with the budget it was sent.
+//!     let upstream = service_fn(|request: Request<()>| async move {
+//!         let sent = request.headers()["grpc-timeout"].to_str().unwrap().to_string();
+//!         Ok::<_, Infallible>(Response::new(sent))
+//!     });
+//!     let client = PropagateLayer::new().layer(upstream);
+//!     let answer = client.oneshot(Request::new(())).await.unwrap();
+//!     Ok(format!("upstream was given {}", answer.body()))
+//! }
+//!
+//! pub async fn run() {
+//!     let app: Router = Router::new()
+//!         .route("/", get(handler))
+//!         .layer(DeadlineLayer::new(Duration::from_secs(2)).name("api"));
+//!     let request = Request::get("/")
+//!         .header("grpc-timeout", "300m")
+//!         .body(axum::body::Body::empty())
+//!         .unwrap();
+//!     let response = app.oneshot(request).await.unwrap();
+//!     let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+//!     assert_eq!(body, "upstream was given 295m");
+//! }
+//! # }
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! # #[cfg(all(feature = "tower", feature = "axum"))]
+//! # demo::run().await;
+//! # }
+//! ```
+//!
+//! **axum.** With the `axum` feature a handler may return
+//! `Result<T, timebox::Error>`, and so be `#[timed]` or use [`call`] with
+//! `?`. **tonic.** With the `tonic` feature a method returning
+//! `Result<Response<T>, Status>` can `?` a timed call; time a method's body
+//! with [`call_inline`] (it may borrow `&self`).
+//!
+//! **What propagates, and what does not.** The deadline crosses in
+//! `grpc-timeout`, which tonic, grpc-go, grpc-java and Envoy read too; each
+//! hop keeps the margin back, so the budget shrinks hop by hop and a
+//! callee gives up (and says so) before its caller would; a tonic
+//! `Channel` also enforces the header it sends, and reports that as
+//! `Code::Cancelled`. Cancellation crosses as
+//! the transport's own signal: a dropped handler drops its outgoing
+//! requests, hyper closes or resets them, and the next server drops its
+//! handler. Tokens, call names and spawned tasks stay in their process.
+//! See the [`tower`][tower-module] module for the details, and
+//! `cargo run --example services` for three tiers over loopback.
+//!
+#![cfg_attr(feature = "tower", doc = "[deadline-layer]: tower::DeadlineLayer")]
+#![cfg_attr(feature = "tower", doc = "[propagate-layer]: tower::PropagateLayer")]
+#![cfg_attr(feature = "tower", doc = "[tower-module]: mod@tower")]
+#![cfg_attr(not(feature = "tower"), doc = "[deadline-layer]: #services")]
+#![cfg_attr(not(feature = "tower"), doc = "[propagate-layer]: #services")]
+#![cfg_attr(not(feature = "tower"), doc = "[tower-module]: #services")]
 //!
 //! # Finding leaks
 //!
@@ -286,8 +449,16 @@ above_the_leaves! {
     #[cfg(tokio_unstable)]
     mod tasks;
     pub mod testing;
+    // The attribute's function form, and the integrations built on it.
+    mod function;
+    #[cfg(any(feature = "axum", feature = "tonic"))]
+    mod integrations;
+    #[cfg(feature = "tower")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+    pub mod tower;
 
     pub use current::{cancelled, deadline, is_cancelled, remaining, token};
+    pub use function::{call, call_inline};
     pub use registry::live;
     pub use snapshot::{SiteStats, Snapshot, snapshot};
     pub use spawn::spawn;
