@@ -6,11 +6,11 @@
 use std::future::pending;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::get;
+use timebox::timed;
 use timebox::tower::DeadlineLayer;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -118,28 +118,17 @@ impl Disk {
 
 #[tonic::async_trait]
 impl Storage for Disk {
+    // The DeadlineLayer gave this method the caller's budget; `#[timed]`
+    // gives the read at most a second of it. On the deadline the body is
+    // dropped (the journal counts the visit at its deadline) and the caller
+    // gets `Status::deadline_exceeded`, through `From<timebox::Error>`.
+    #[timed(secs = 1, inline, name = "storage.get")]
     async fn get(&self, request: Request<GetRequest>) -> Result<Response<Item>, Status> {
         let id = request.get_ref().id;
         let visit = self.journal.enter(id, Hop::StorageGrpc);
-        // The DeadlineLayer gave this method the caller's budget; the read
-        // gets at most a second of it, timed by hand.
-        //
-        // SWITCH(#13, async-trait): once `#[timed]` understands
-        // `#[tonic::async_trait]`, time the method itself with
-        // `#[timed(secs = 1, inline, name = "storage.get")]` and drop the
-        // `call_inline` below: the `?` on the error stays as it is.
-        let read = timebox::call_inline(Duration::from_secs(1), self.read(id)).await;
-        match read {
-            Ok(value) => {
-                visit.answered(200);
-                Ok(Response::new(Item { id, value }))
-            }
-            Err(err) => {
-                visit.timed_out();
-                // `From<timebox::Error> for Status`: DEADLINE_EXCEEDED.
-                Err(err.into())
-            }
-        }
+        let value = self.read(id).await;
+        visit.answered(200);
+        Ok(Response::new(Item { id, value }))
     }
 }
 
