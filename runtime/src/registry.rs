@@ -102,12 +102,7 @@ impl Site {
         line: u32,
     ) -> Self {
         Site {
-            origin: Origin {
-                name,
-                module,
-                file,
-                line,
-            },
+            origin: Origin::new(name, module, file, line),
             registered: AtomicBool::new(false),
             seq: AtomicUsize::new(0),
             plain: false,
@@ -132,7 +127,7 @@ impl Site {
     /// Counts a new body, started `now`, as started and alive; the
     /// returned reference goes back to [`Site::end`] when it is dropped.
     pub(crate) fn start(&'static self, now: Instant) -> BodyRef {
-        if !self.registered.load(Relaxed) {
+        if !self.registered.load(Acquire) {
             self.register();
         }
         let id = self.counts.started.fetch_add(1, Relaxed);
@@ -180,12 +175,17 @@ impl Site {
         }
     }
 
+    /// Joins the list of sites, once. Its gauges are reported at 0 before
+    /// the site counts as registered, so no body's increment (which only
+    /// follows a load that sees it registered) can come first.
     #[cold]
     fn register(&'static self) {
         let mut sites = lock(&SITES);
-        if !self.registered.swap(true, Relaxed) {
+        if !self.registered.load(Relaxed) {
+            report::site_registered(&self.origin);
             sites.push(self);
             self.seq.store(sites.len(), Relaxed);
+            self.registered.store(true, Release);
         }
     }
 

@@ -1,8 +1,10 @@
 //! What timebox tells the outside world as it happens. With the `tracing`
 //! feature: a span around each timed body and a WARN event when a call ends
 //! without a value or a body turns zombie. With the `metrics` feature:
-//! `timebox_calls_total{site, file, outcome}`, and the gauges
-//! `timebox_tasks_live{site, file}` and `timebox_tasks_zombie{site, file}`.
+//! `timebox_calls_total{site, file, line, outcome}`, and the gauges
+//! `timebox_tasks_live{site, file, line}` and
+//! `timebox_tasks_zombie{site, file, line}`, each set to 0 when its site
+//! first runs.
 //! Without either feature every function here is empty and vanishes.
 
 use std::future::Future;
@@ -13,30 +15,59 @@ use crate::error::Error;
 use crate::origin::Origin;
 use crate::outcome::Outcome;
 
-/// A body of `site` started.
-pub(crate) fn body_started(site: &Origin) {
+/// `site` joined the registry: its gauges exist from now on, at 0, so a
+/// dashboard shows a site with no zombies as 0, not as missing.
+pub(crate) fn site_registered(site: &'static Origin) {
     #[cfg(feature = "metrics")]
-    metrics::gauge!("timebox_tasks_live", "site" => site.name, "file" => site.file).increment(1.0);
+    {
+        let labels = [
+            ("site", site.name),
+            ("file", site.file),
+            ("line", site.line_text()),
+        ];
+        metrics::gauge!("timebox_tasks_live", &labels).set(0.0);
+        metrics::gauge!("timebox_tasks_zombie", &labels).set(0.0);
+    }
+    let _ = site;
+}
+
+/// `future`, inside the span current where it is spawned: a
+/// `timebox::spawn` child keeps its parent's span.
+#[cfg(feature = "tracing")]
+pub(crate) fn in_current_span<F: Future>(future: F) -> impl Future<Output = F::Output> + use<F> {
+    tracing::Instrument::in_current_span(future)
+}
+
+/// Without `tracing` the future is left as it is.
+#[cfg(not(feature = "tracing"))]
+pub(crate) fn in_current_span<F: Future>(future: F) -> F {
+    future
+}
+
+/// A body of `site` started.
+pub(crate) fn body_started(site: &'static Origin) {
+    #[cfg(feature = "metrics")]
+    metrics::gauge!("timebox_tasks_live", "site" => site.name, "file" => site.file, "line" => site.line_text()).increment(1.0);
     let _ = site;
 }
 
 /// A body of `site` ended (its future was dropped).
-pub(crate) fn body_ended(site: &Origin) {
+pub(crate) fn body_ended(site: &'static Origin) {
     #[cfg(feature = "metrics")]
-    metrics::gauge!("timebox_tasks_live", "site" => site.name, "file" => site.file).decrement(1.0);
+    metrics::gauge!("timebox_tasks_live", "site" => site.name, "file" => site.file, "line" => site.line_text()).decrement(1.0);
     let _ = site;
 }
 
 /// A call of `site` ended this way.
-pub(crate) fn outcome(site: &Origin, outcome: Outcome) {
+pub(crate) fn outcome(site: &'static Origin, outcome: Outcome) {
     #[cfg(feature = "metrics")]
-    metrics::counter!("timebox_calls_total", "site" => site.name, "file" => site.file, "outcome" => outcome.label())
+    metrics::counter!("timebox_calls_total", "site" => site.name, "file" => site.file, "line" => site.line_text(), "outcome" => outcome.label())
         .increment(1);
     let _ = (site, outcome);
 }
 
 /// A timed call of `site` returned `err` to its caller.
-pub(crate) fn no_value(site: &Origin, err: &Error) {
+pub(crate) fn no_value(site: &'static Origin, err: &Error) {
     #[cfg(feature = "tracing")]
     tracing::warn!(
         target: "timebox",
@@ -52,7 +83,7 @@ pub(crate) fn no_value(site: &Origin, err: &Error) {
 
 /// A cancelled body is still alive `after` its cancellation, past its grace
 /// period: reported once.
-pub(crate) fn zombie(site: &Origin, grace: Duration, after: Duration) {
+pub(crate) fn zombie(site: &'static Origin, grace: Duration, after: Duration) {
     #[cfg(feature = "tracing")]
     tracing::warn!(
         target: "timebox",
@@ -65,15 +96,15 @@ pub(crate) fn zombie(site: &Origin, grace: Duration, after: Duration) {
         after,
     );
     #[cfg(feature = "metrics")]
-    metrics::gauge!("timebox_tasks_zombie", "site" => site.name, "file" => site.file)
+    metrics::gauge!("timebox_tasks_zombie", "site" => site.name, "file" => site.file, "line" => site.line_text())
         .increment(1.0);
     let _ = (site, grace, after);
 }
 
 /// A zombie of `site` finally ended.
-pub(crate) fn zombie_ended(site: &Origin) {
+pub(crate) fn zombie_ended(site: &'static Origin) {
     #[cfg(feature = "metrics")]
-    metrics::gauge!("timebox_tasks_zombie", "site" => site.name, "file" => site.file)
+    metrics::gauge!("timebox_tasks_zombie", "site" => site.name, "file" => site.file, "line" => site.line_text())
         .decrement(1.0);
     let _ = site;
 }
@@ -82,7 +113,7 @@ pub(crate) fn zombie_ended(site: &Origin) {
 /// budget.
 #[cfg(feature = "tracing")]
 pub(crate) fn instrument<F: Future>(
-    site: &Origin,
+    site: &'static Origin,
     budget: &Budget,
     body: F,
 ) -> impl Future<Output = F::Output> + use<F> {
@@ -100,7 +131,7 @@ pub(crate) fn instrument<F: Future>(
 
 /// Without `tracing` the body is left as it is.
 #[cfg(not(feature = "tracing"))]
-pub(crate) fn instrument<F: Future>(_: &Origin, _: &Budget, body: F) -> F {
+pub(crate) fn instrument<F: Future>(_: &'static Origin, _: &Budget, body: F) -> F {
     body
 }
 

@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use crate::guard::{LiveChild, LiveRoot, OutcomeGuard};
 use crate::outcome::Outcome;
 use crate::registry;
+use crate::report;
 use crate::scope::Scope;
 use crate::spawner;
 
@@ -71,7 +72,7 @@ where
             // spawned ends with it.
             let live = LiveChild::new(Arc::clone(&scope));
             let outcome = OutcomeGuard::new(site);
-            let task = spawner::spawn(Arc::clone(&scope).enter(child(outcome, live, future)));
+            let task = spawner::spawn(Arc::clone(&scope).enter(child(outcome, live, report::in_current_span(future))));
             parent.adopt(task.abort_handle(), &scope);
             task
         }
@@ -80,15 +81,16 @@ where
             spawner::spawn(child(
                 outcome,
                 LiveRoot::start(site, Instant::now()),
-                future,
+                report::in_current_span(future),
             ))
         }
     }
 }
 
-/// The child's future: counted live until dropped, its outcome recorded.
-/// Both guards exist before its first poll, so a child aborted before it
-/// ever ran is still counted as cancelled.
+/// The child's future (inside the span current where it was spawned: the
+/// parent's, in a timed body), counted live until dropped, its outcome
+/// recorded. Both guards exist before its first poll, so a child aborted
+/// before it ever ran is still counted as cancelled.
 async fn child<F: Future, L>(mut outcome: OutcomeGuard, _live: L, future: F) -> F::Output {
     let output = future.await;
     outcome.set(Outcome::Ok);

@@ -15,6 +15,9 @@ use timebox::timed;
 struct Capture {
     lines: Mutex<Vec<String>>,
     next_id: AtomicU64,
+    /// Each span's fields, by id, and the spans each thread is in now.
+    spans: Mutex<BTreeMap<u64, (String, &'static tracing::Metadata<'static>)>>,
+    entered: Mutex<std::collections::HashMap<std::thread::ThreadId, Vec<u64>>>,
 }
 
 struct Fields(String);
@@ -35,8 +38,13 @@ impl tracing::Subscriber for &'static Capture {
     fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
         let mut fields = Fields(format!("SPAN {}", span.metadata().name()));
         span.record(&mut fields);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        self.spans
+            .lock()
+            .unwrap()
+            .insert(id, (fields.0.clone(), span.metadata()));
         self.lines.lock().unwrap().push(fields.0);
-        tracing::span::Id::from_u64(self.next_id.fetch_add(1, Ordering::Relaxed) + 1)
+        tracing::span::Id::from_u64(id)
     }
     fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
     fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
@@ -47,10 +55,51 @@ impl tracing::Subscriber for &'static Capture {
             event.metadata().target()
         ));
         event.record(&mut fields);
+        // The innermost span this thread is in, if any: ` in=[SPAN ...]`.
+        let thread = std::thread::current().id();
+        let inner = self
+            .entered
+            .lock()
+            .unwrap()
+            .get(&thread)
+            .and_then(|s| s.last().copied());
+        if let Some((span, _)) = inner.and_then(|id| self.spans.lock().unwrap().get(&id).cloned()) {
+            fields.0.push_str(&format!(" in=[{span}]"));
+        }
         self.lines.lock().unwrap().push(fields.0);
     }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
+    fn current_span(&self) -> tracing_core::span::Current {
+        let thread = std::thread::current().id();
+        let inner = self
+            .entered
+            .lock()
+            .unwrap()
+            .get(&thread)
+            .and_then(|s| s.last().copied());
+        match inner.and_then(|id| Some((id, self.spans.lock().unwrap().get(&id)?.1))) {
+            Some((id, metadata)) => {
+                tracing_core::span::Current::new(tracing::span::Id::from_u64(id), metadata)
+            }
+            None => tracing_core::span::Current::none(),
+        }
+    }
+    fn enter(&self, span: &tracing::span::Id) {
+        let thread = std::thread::current().id();
+        self.entered
+            .lock()
+            .unwrap()
+            .entry(thread)
+            .or_default()
+            .push(span.into_u64());
+    }
+    fn exit(&self, span: &tracing::span::Id) {
+        let thread = std::thread::current().id();
+        let mut entered = self.entered.lock().unwrap();
+        let stack = entered.entry(thread).or_default();
+        if let Some(at) = stack.iter().rposition(|id| *id == span.into_u64()) {
+            stack.remove(at);
+        }
+    }
 }
 
 // ---- a recorder that keeps every counter and gauge -------------------------
@@ -157,6 +206,30 @@ fn lines_about(capture: &Capture, site: &str) -> Vec<String> {
         .collect()
 }
 
+/// The line of the first line of this file that contains `needle`: the line
+/// label a site declared there carries.
+fn line_of(needle: &str) -> u32 {
+    let source = include_str!("observe.rs");
+    let at = source
+        .lines()
+        .position(|l| l.contains(needle) && !l.contains("line_of("));
+    u32::try_from(at.expect(needle) + 1).unwrap()
+}
+
+/// The labels of `site`'s series, sorted as the recorder writes them.
+fn labels(site: &str, fn_name: &str, outcome: Option<&str>) -> String {
+    let file = "file=runtime/tests/observe.rs";
+    let line = line_of(&format!("async fn {fn_name}("));
+    match outcome {
+        Some(outcome) => format!("{{{file},line={line},outcome={outcome},site={site}}}"),
+        None => format!("{{{file},line={line},site={site}}}"),
+    }
+}
+
+fn present(values: &Values, key: &str) -> bool {
+    values.0.lock().unwrap().contains_key(key)
+}
+
 fn value(values: &Values, key: &str) -> f64 {
     values.0.lock().unwrap().get(key).copied().unwrap_or(0.0)
 }
@@ -213,35 +286,88 @@ async fn a_timeout_is_a_span_an_event_and_a_count() {
         "a call that returned its value is not a warning"
     );
 
-    let file = "file=runtime/tests/observe.rs";
+    let slow_labels = labels("observed_slow", "slow", None);
+    let fast_labels = labels("observed_fast", "fast", None);
     wait_until("live gauges back to zero", || {
-        value(
-            values,
-            &format!("timebox_tasks_live{{{file},site=observed_slow}}"),
-        ) == 0.0
+        value(values, &format!("timebox_tasks_live{slow_labels}")) == 0.0
     })
     .await;
     assert_eq!(
         value(
             values,
-            &format!("timebox_calls_total{{{file},outcome=elapsed,site=observed_slow}}")
+            &format!(
+                "timebox_calls_total{}",
+                labels("observed_slow", "slow", Some("elapsed"))
+            )
         ),
         1.0
     );
     assert_eq!(
         value(
             values,
-            &format!("timebox_calls_total{{{file},outcome=ok,site=observed_fast}}")
+            &format!(
+                "timebox_calls_total{}",
+                labels("observed_fast", "fast", Some("ok"))
+            )
         ),
         1.0
     );
     assert_eq!(
-        value(
-            values,
-            &format!("timebox_tasks_live{{{file},site=observed_fast}}")
-        ),
+        value(values, &format!("timebox_tasks_live{fast_labels}")),
         0.0
     );
+}
+
+#[timed(ms = 500, name = "observed_gauged")]
+async fn gauged() -> Result<(), timebox::Error> {
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_has_its_gauges_at_zero_from_its_first_call() {
+    let (_, values) = observed();
+    assert_eq!(gauged().await, Ok(()));
+    let gauged_labels = labels("observed_gauged", "gauged", None);
+    for gauge in ["timebox_tasks_live", "timebox_tasks_zombie"] {
+        let key = format!("{gauge}{gauged_labels}");
+        assert!(
+            present(values, &key),
+            "{key} is registered before any zombie"
+        );
+        assert_eq!(value(values, &key), 0.0);
+    }
+}
+
+#[timed(ms = 500, name = "observed_parent")]
+async fn parent() -> Result<(), timebox::Error> {
+    let child = timebox::spawn(async {
+        tracing::info!(target: "observe", "observed_child speaking");
+    });
+    let _ = child.await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spawn_children_keep_the_parent_span_and_their_line() {
+    let (capture, values) = observed();
+    parent().await.unwrap();
+    let event = capture
+        .lines
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|l| l.contains("observed_child speaking"))
+        .cloned()
+        .expect("the child's event");
+    assert!(
+        event.contains("in=[SPAN timed site=observed_parent"),
+        "the child's event is in its parent's span: {event}"
+    );
+    let spawn_line = line_of("let child = timebox::spawn(async {");
+    let key = format!(
+        "timebox_calls_total{{file=runtime/tests/observe.rs,line={spawn_line},outcome=ok,site=timebox::spawn}}"
+    );
+    wait_until("the child's outcome", || value(values, &key) == 1.0).await;
 }
 
 #[timed(ms = 20, name = "observed_zombie")]
@@ -253,7 +379,10 @@ async fn zombie() -> Result<(), timebox::Error> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_zombie_is_reported_once_and_its_gauge_returns_to_zero() {
     let (capture, values) = observed();
-    let gauge = "timebox_tasks_zombie{file=runtime/tests/observe.rs,site=observed_zombie}";
+    let gauge = &format!(
+        "timebox_tasks_zombie{}",
+        labels("observed_zombie", "zombie", None)
+    );
     assert!(zombie().await.is_err());
     wait_until("the zombie gauge", || value(values, gauge) == 1.0).await;
     let zombie_events = || {
