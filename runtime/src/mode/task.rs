@@ -8,6 +8,7 @@ use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use pin_project_lite::pin_project;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::WaitForCancellationFutureOwned;
@@ -30,6 +31,7 @@ where
 {
     let now = Instant::now();
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
+    let sleep = tokio::time::sleep_until(budget.deadline);
     let body = report::instrument(&spec.site.origin, &budget, body);
     let handle = tokio::spawn(body_task(Live::new(Arc::clone(&scope)), body));
     Call {
@@ -40,8 +42,7 @@ where
             spec,
             armed: true,
         }),
-        yielded: false,
-        sleep: None,
+        sleep,
         token: None,
     }
 }
@@ -80,36 +81,35 @@ enum Waited<T> {
     Ended(ErrorKind),
 }
 
-/// The caller's side of a spawn-mode call: waits for the body's output
-/// until the deadline.
-#[doc(hidden)]
-#[derive(Debug)]
-#[must_use = "a timed call does nothing unless awaited"]
-pub struct Call<T> {
-    pending: Option<PendingCall<T>>,
-    /// The caller has given the spawned task one turn.
-    yielded: bool,
-    /// Armed on the second poll: a body that is done by then never
-    /// registers a timer.
-    sleep: Option<Pin<Box<Sleep>>>,
-    /// With grace only: the body's task lives on after cancellation, so the
-    /// caller watches the token itself.
-    token: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+pin_project! {
+    /// The caller's side of a spawn-mode call: waits for the body's output
+    /// until the deadline, on a timer it holds in place (no allocation).
+    #[doc(hidden)]
+    #[derive(Debug)]
+    #[must_use = "a timed call does nothing unless awaited"]
+    pub struct Call<T> {
+        pending: Option<PendingCall<T>>,
+        // Made with the call, armed on its first poll.
+        #[pin]
+        sleep: Sleep,
+        // With grace only: the body's task lives on after cancellation, so
+        // the caller watches the token itself.
+        token: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+    }
 }
 
 impl<T> Future for Call<T> {
     type Output = Result<T, Error>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let Some(pending) = &mut this.pending else {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let Some(pending) = this.pending else {
             panic!("a timebox `Call` was polled after it completed");
         };
-        let waited =
-            match pending.poll_wait(cx, &mut this.yielded, &mut this.sleep, &mut this.token) {
-                Poll::Ready(waited) => waited,
-                Poll::Pending => return Poll::Pending,
-            };
+        let waited = match pending.poll_wait(cx, this.sleep, this.token) {
+            Poll::Ready(waited) => waited,
+            Poll::Pending => return Poll::Pending,
+        };
         match this.pending.take() {
             Some(pending) => Poll::Ready(pending.deliver(waited)),
             None => Poll::Pending,
@@ -130,11 +130,18 @@ struct PendingCall<T> {
 }
 
 impl<T> PendingCall<T> {
+    /// Waits for the body's output, its cancellation (with grace) or the
+    /// deadline. The timer is armed on the first poll, as a hand-written
+    /// `timeout` on the `JoinHandle` arms it: the caller then sleeps until
+    /// the body's end or the deadline wakes it. Waking itself instead, to
+    /// arm the timer a turn later, would put it at the back of the run
+    /// queue (where the body's wake-up finds it already queued), and under
+    /// a burst those extra entries spill into the global queue, where calls
+    /// wait out their deadline.
     fn poll_wait(
         &mut self,
         cx: &mut Context<'_>,
-        yielded: &mut bool,
-        sleep: &mut Option<Pin<Box<Sleep>>>,
+        sleep: Pin<&mut Sleep>,
         token: &mut Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     ) -> Poll<Waited<T>> {
         // The handle is polled first: a value that is ready when the
@@ -155,19 +162,7 @@ impl<T> PendingCall<T> {
                 return Poll::Ready(Waited::Ended(ErrorKind::Cancelled));
             }
         }
-        if !*yielded {
-            // Let the freshly spawned task run once before arming a timer:
-            // trivial bodies finish in that turn.
-            *yielded = true;
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        let deadline = self.budget.deadline;
-        let sleep = sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-        sleep
-            .as_mut()
-            .poll(cx)
-            .map(|()| Waited::Ended(ErrorKind::Elapsed))
+        sleep.poll(cx).map(|()| Waited::Ended(ErrorKind::Elapsed))
     }
 
     /// The caller's answer, once the wait is over.
