@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use super::{Race, Spec, no_value, outcome_of};
+use super::{Race, Spec, no_value, outcome_of, poll_deadline, require_timers};
 use crate::budget::Budget;
 use crate::error::{Error, ErrorKind};
 use crate::guard::Live;
@@ -23,28 +23,40 @@ use crate::scope::Scope;
 
 /// Spawn mode: spawns the body in a new scope and returns the caller's
 /// side, which waits for it until the deadline and ends it whatever happens.
+/// A plain function, so misuse (no runtime, no timers) panics at the
+/// caller's line.
 #[doc(hidden)]
+#[track_caller]
 pub fn run<F>(spec: Spec, body: F) -> Call<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    require_timers(spec.site);
     let now = Instant::now();
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
     let sleep = tokio::time::sleep_until(budget.deadline);
-    let body = report::instrument(&spec.site.origin, &budget, body);
-    let handle = tokio::spawn(body_task(Live::new(Arc::clone(&scope)), body));
+    let handle = spawn(Arc::clone(&scope), &budget, body);
     Call {
         pending: Some(PendingCall {
             handle,
             scope,
-            budget,
-            spec,
             armed: true,
         }),
         sleep,
         token: None,
     }
+}
+
+/// Spawns the body's task. (Not `#[track_caller]`: the task is timebox's,
+/// spawned here, whoever calls.)
+fn spawn<F>(scope: Arc<Scope>, budget: &Budget, body: F) -> JoinHandle<Option<F::Output>>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let body = report::instrument(&scope.site.origin, budget, body);
+    tokio::spawn(body_task(Live::new(scope), body))
 }
 
 /// The spawned future: the body, polled in its scope and watched for
@@ -54,8 +66,8 @@ where
 async fn body_task<F: Future>(live: Live, body: F) -> Option<F::Output> {
     let scope = live.scope();
     let mut body = pin!(body);
-    let mut race = Race::new(scope);
-    let value = poll_fn(|cx| race.poll(body.as_mut(), cx)).await;
+    let mut race = Race::default();
+    let value = poll_fn(|cx| race.poll(scope, body.as_mut(), cx)).await;
     let started = race.started();
     // A body cancelled before it ever ran is not started for its grace.
     if value.is_none() && started && !scope.grace.is_zero() {
@@ -123,9 +135,8 @@ impl<T> Future for Call<T> {
 #[derive(Debug)]
 struct PendingCall<T> {
     handle: JoinHandle<Option<T>>,
+    /// Carries the call's site, budget and grace.
     scope: Arc<Scope>,
-    budget: Budget,
-    spec: Spec,
     armed: bool,
 }
 
@@ -145,7 +156,8 @@ impl<T> PendingCall<T> {
         token: &mut Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     ) -> Poll<Waited<T>> {
         // The handle is polled first: a value that is ready when the
-        // deadline is seen wins the tie.
+        // deadline is seen wins the tie. (After a runtime shutdown the task
+        // has ended already: the call is cancelled, its timer never polled.)
         if let Poll::Ready(joined) = Pin::new(&mut self.handle).poll(cx) {
             return Poll::Ready(match joined {
                 Ok(Some(value)) => Waited::Value(value),
@@ -156,19 +168,19 @@ impl<T> PendingCall<T> {
                 },
             });
         }
-        if !self.spec.grace.is_zero() {
+        if !self.scope.grace.is_zero() {
             let token = token.get_or_insert_with(|| Box::pin(self.scope.token().cancelled_owned()));
             if token.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Waited::Ended(ErrorKind::Cancelled));
             }
         }
-        sleep.poll(cx).map(|()| Waited::Ended(ErrorKind::Elapsed))
+        poll_deadline(sleep, cx).map(Waited::Ended)
     }
 
     /// The caller's answer, once the wait is over.
     fn deliver(mut self, waited: Waited<T>) -> Result<T, Error> {
         self.armed = false;
-        let site = self.spec.site;
+        let site = self.scope.site;
         match waited {
             Waited::Value(value) => {
                 site.record(Outcome::Ok);
@@ -182,7 +194,7 @@ impl<T> PendingCall<T> {
             Waited::Ended(kind) => {
                 site.record(outcome_of(kind));
                 self.stop();
-                Err(no_value(site, kind, &self.budget))
+                Err(no_value(&self.scope, kind))
             }
         }
     }
@@ -192,7 +204,7 @@ impl<T> PendingCall<T> {
     /// its grace and a second is reported as a zombie.
     fn stop(&self) {
         self.scope.cancel();
-        if self.spec.grace.is_zero() {
+        if self.scope.grace.is_zero() {
             self.handle.abort();
         }
         if !self.handle.is_finished() {
@@ -205,7 +217,7 @@ impl<T> Drop for PendingCall<T> {
     fn drop(&mut self) {
         if self.armed {
             // The caller's future was dropped mid-wait.
-            self.spec.site.record(Outcome::Cancelled);
+            self.scope.site.record(Outcome::Cancelled);
             self.stop();
         }
         self.scope.close();
