@@ -2,9 +2,9 @@
 //! caller waits on the task's `JoinHandle` (its bounded one-shot output slot)
 //! until the deadline. Every way out of the wait ends the task.
 
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::panic::resume_unwind;
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -56,34 +56,62 @@ where
     F::Output: Send + 'static,
 {
     let body = report::instrument(&scope.site.origin, budget, body);
-    tokio::spawn(body_task(Live::new(scope), body))
+    tokio::spawn(BodyTask {
+        body,
+        live: Live::new(scope),
+        race: Race::default(),
+        grace: None,
+    })
 }
 
-/// The spawned future: the body, polled in its scope and watched for
-/// cancellation. It owns the live-count guard, so the body counts as live
-/// until this is dropped, even before its first poll. `None` means
-/// cancelled.
-async fn body_task<F: Future>(live: Live, body: F) -> Option<F::Output> {
-    let scope = live.scope();
-    let mut body = pin!(body);
-    let mut race = Race::default();
-    let value = poll_fn(|cx| race.poll(scope, body.as_mut(), cx)).await;
-    let started = race.started();
-    // A body cancelled before it ever ran is not started for its grace.
-    if value.is_none() && started && !scope.grace.is_zero() {
-        // Cancelled with grace: keep polling so the body can clean up, then
-        // drop it. Whatever it returns now is discarded. (The timer is
-        // boxed: only calls that use grace carry its weight.)
-        let mut grace = Box::pin(tokio::time::sleep(scope.grace));
-        poll_fn(|cx| {
-            if scope.run_in(|| body.as_mut().poll(cx)).is_ready() {
-                return Poll::Ready(());
-            }
-            grace.as_mut().poll(cx)
-        })
-        .await;
+pin_project! {
+    /// The spawned future: the body, polled in its scope and watched for
+    /// cancellation. It owns the live-count guard, so the body counts as
+    /// live until this is dropped, even before its first poll (the body,
+    /// declared first, is dropped first). `None` means cancelled. (A struct
+    /// rather than an `async fn`, which would hold the body twice, as its
+    /// argument and as its pinned local, and copy both into the task.)
+    struct BodyTask<F> {
+        #[pin]
+        body: F,
+        live: Live,
+        race: Race,
+        // Set once the body is cancelled with a grace period: it keeps being
+        // polled, so it can clean up, until it ends or this timer fires.
+        // Whatever it returns then is discarded. (Boxed: only calls that use
+        // grace carry its weight.)
+        grace: Option<Pin<Box<Sleep>>>,
     }
-    value
+}
+
+impl<F: Future> Future for BodyTask<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let scope = this.live.scope();
+        if this.grace.is_none() {
+            match this.race.poll(scope, this.body.as_mut(), cx) {
+                Poll::Ready(Some(value)) => return Poll::Ready(Some(value)),
+                Poll::Pending => return Poll::Pending,
+                // A body cancelled before it ever ran is not started for
+                // its grace.
+                Poll::Ready(None) if !this.race.started() || scope.grace.is_zero() => {
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(None) => {
+                    *this.grace = Some(Box::pin(tokio::time::sleep(scope.grace)));
+                }
+            }
+        }
+        if scope.run_in(|| this.body.poll(cx)).is_ready() {
+            return Poll::Ready(None);
+        }
+        match this.grace {
+            Some(grace) => grace.as_mut().poll(cx).map(|()| None),
+            None => Poll::Ready(None),
+        }
+    }
 }
 
 /// How the wait for the body ended.
