@@ -2,14 +2,15 @@
 //! same kind of scope, raced against the scope's token and the deadline, so
 //! it may borrow and need not be `Send`. Dropping the call drops the body.
 
-use std::future::{Future, poll_fn};
-use std::pin::{Pin, pin};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
+use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 
-use super::{Race, Spec, no_value, outcome_of};
+use super::{Race, Spec, no_value, outcome_of, poll_deadline, require_timers};
 use crate::error::{Error, ErrorKind};
 use crate::guard::{Live, OutcomeGuard};
 use crate::outcome::Outcome;
@@ -18,42 +19,142 @@ use crate::scope::Scope;
 
 /// Inline mode: the body runs in the caller's task, in a new scope, until
 /// its value, its deadline or its cancellation.
+///
+/// A plain function, so misuse (no runtime, no timers) panics at the
+/// caller's line whatever the body does. The deadline's timer is made in
+/// place in the returned future (no allocation), once the body waits.
 #[doc(hidden)]
-pub async fn run_inline<F: Future>(spec: Spec, body: F) -> Result<F::Output, Error> {
+#[track_caller]
+pub fn run_inline<F: Future>(spec: Spec, body: F) -> InlineCall<impl Future<Output = F::Output>> {
+    require_timers(spec.site);
     let now = Instant::now();
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
-    let _close = CloseOnDrop(&scope);
-    let mut outcome = OutcomeGuard::new(spec.site);
-    let result = {
-        let _live = Live::new(Arc::clone(&scope));
-        let mut body = pin!(report::instrument(&spec.site.origin, &budget, body));
-        let mut race = Race::new(&scope);
-        // No timer until the body first waits.
-        let mut sleep: Option<Pin<Box<Sleep>>> = None;
-        poll_fn(|cx| {
-            match race.poll(body.as_mut(), cx) {
-                Poll::Ready(Some(value)) => return Poll::Ready(Ok(value)),
-                Poll::Ready(None) => return Poll::Ready(Err(ErrorKind::Cancelled)),
-                Poll::Pending => {}
-            }
-            let sleep =
-                sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(budget.deadline)));
-            sleep.as_mut().poll(cx).map(|()| Err(ErrorKind::Elapsed))
-        })
-        .await
-    };
-    outcome.set(match result {
-        Ok(_) => Outcome::Ok,
-        Err(kind) => outcome_of(kind),
-    });
-    result.map_err(|kind| no_value(spec.site, kind, &budget))
+    let body = report::instrument(&spec.site.origin, &budget, body);
+    InlineCall {
+        body: Body::Running { body },
+        deadline: Deadline::Unarmed,
+        race: Race::default(),
+        open: Some(Open {
+            live: Live::new(Arc::clone(&scope)),
+            outcome: OutcomeGuard::new(spec.site),
+            close: CloseOnDrop(scope),
+        }),
+    }
+}
+
+pin_project! {
+    /// An inline call in flight. Dropped at any point (even unpolled), it
+    /// drops the body first, then counts it as ended, records the outcome
+    /// and closes the scope: the fields drop in that order.
+    #[doc(hidden)]
+    #[derive(Debug)]
+    #[must_use = "a timed call does nothing unless awaited"]
+    pub struct InlineCall<B> {
+        #[pin]
+        body: Body<B>,
+        #[pin]
+        deadline: Deadline,
+        race: Race,
+        open: Option<Open>,
+    }
+}
+
+pin_project! {
+    /// The body, until it is dropped in place when the call ends.
+    #[project = BodyProj]
+    #[derive(Debug)]
+    enum Body<B> {
+        Running { #[pin] body: B },
+        Done,
+    }
+}
+
+pin_project! {
+    /// The deadline's timer, made when the body first waits: a body that
+    /// never waits costs no timer.
+    #[project = DeadlineProj]
+    #[derive(Debug)]
+    enum Deadline {
+        Unarmed,
+        Armed { #[pin] sleep: Sleep },
+    }
+}
+
+impl Deadline {
+    /// Arms the timer for `at` if it is not, then polls it.
+    fn poll(mut self: Pin<&mut Self>, at: Instant, cx: &mut Context<'_>) -> Poll<ErrorKind> {
+        if let Deadline::Unarmed = *self {
+            self.set(Deadline::Armed {
+                sleep: tokio::time::sleep_until(at),
+            });
+        }
+        match self.project() {
+            DeadlineProj::Armed { sleep } => poll_deadline(sleep, cx),
+            DeadlineProj::Unarmed => unreachable!("armed above"),
+        }
+    }
+}
+
+/// What an inline call holds until it ends.
+#[derive(Debug)]
+struct Open {
+    live: Live,
+    outcome: OutcomeGuard,
+    close: CloseOnDrop,
+}
+
+impl<B: Future> Future for InlineCall<B> {
+    type Output = Result<B::Output, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let (Some(open), BodyProj::Running { body }) =
+            (this.open.as_ref(), this.body.as_mut().project())
+        else {
+            panic!("a timebox inline call was polled after it completed");
+        };
+        let scope = open.live.scope();
+        let result = match this.race.poll(scope, body, cx) {
+            Poll::Ready(Some(value)) => Ok(value),
+            Poll::Ready(None) => Err(ErrorKind::Cancelled),
+            Poll::Pending => match this.deadline.poll(deadline_of(scope), cx) {
+                Poll::Ready(kind) => Err(kind),
+                Poll::Pending => return Poll::Pending,
+            },
+        };
+        // As a block's locals would: the body goes first, then its count.
+        this.body.set(Body::Done);
+        let Some(Open {
+            live,
+            mut outcome,
+            close,
+        }) = this.open.take()
+        else {
+            unreachable!("checked above");
+        };
+        drop(live);
+        outcome.set(match result {
+            Ok(_) => Outcome::Ok,
+            Err(kind) => outcome_of(kind),
+        });
+        let result = result.map_err(|kind| no_value(&close.0, kind));
+        drop(close);
+        Poll::Ready(result)
+    }
+}
+
+/// When the call that owns `scope` must end.
+fn deadline_of(scope: &Scope) -> Instant {
+    let budget = scope.budget.as_ref();
+    budget.expect("a timed call's scope has a budget").deadline
 }
 
 /// Closes the scope when the inline call ends, however it ends: the body's
 /// `timebox::spawn` children do not outlive it.
-struct CloseOnDrop<'a>(&'a Scope);
+#[derive(Debug)]
+struct CloseOnDrop(Arc<Scope>);
 
-impl Drop for CloseOnDrop<'_> {
+impl Drop for CloseOnDrop {
     fn drop(&mut self) {
         self.0.close();
     }

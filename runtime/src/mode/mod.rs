@@ -1,21 +1,26 @@
 //! What the two run modes share: the [`Spec`] of a call, the rule on its
-//! return type ([`TimedResult`], [`finish`]), the race of a body against its
-//! scope's cancellation ([`Race`]), and how an ending becomes an outcome and
-//! an error. [`task`] runs the body as its own task, [`inline`] in the
-//! caller's.
+//! return type ([`TimedResult`], [`finish`]), the runtime a call needs
+//! ([`require_timers`]) and its deadline ([`poll_deadline`]), the race of a
+//! body against its scope's cancellation ([`Race`]), and how an ending
+//! becomes an outcome and an error. [`task`] runs the body as its own task,
+//! [`inline`] in the caller's.
 
 pub(crate) mod inline;
 pub(crate) mod task;
 
+use std::cell::Cell;
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use tokio::runtime::{Handle, Id as RuntimeId};
+use tokio::task::Id as TaskId;
+use tokio::time::Sleep;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use crate::budget::Budget;
 use crate::error::{Error, ErrorKind};
 use crate::outcome::Outcome;
 use crate::registry::Site;
@@ -80,6 +85,58 @@ pub fn finish<R: TimedResult>(result: Result<R, Error>) -> R {
     result.unwrap_or_else(R::from_timebox_error)
 }
 
+/// Panics, at the caller's line, unless this thread runs in a Tokio runtime
+/// with timers: every call needs its deadline's timer, so a misused call
+/// fails the same way whatever its body does, before anything starts.
+///
+/// Tokio cannot be asked whether a runtime has timers; making one (without
+/// arming it) panics when it has none. That probe runs once per runtime per
+/// thread: the last runtime that passed is remembered by its id, and the
+/// last task that called from it by its id, which is cheaper to read (a
+/// task never changes runtime).
+#[track_caller]
+pub(crate) fn require_timers(site: &'static Site) {
+    thread_local! {
+        static PASSED: Cell<(Option<TaskId>, Option<RuntimeId>)> = const { Cell::new((None, None)) };
+    }
+    let task = tokio::task::try_id();
+    let (last_task, last_runtime) = PASSED.get();
+    if task.is_some() && task == last_task {
+        return;
+    }
+    let Ok(handle) = Handle::try_current() else {
+        panic!(
+            "`{}` (a #[timed] fn) was called outside a Tokio runtime: call it from within \
+             `#[tokio::main]`, `#[tokio::test]` or `Runtime::block_on`",
+            site.name()
+        );
+    };
+    let runtime = Some(handle.id());
+    if runtime != last_runtime {
+        let has_timers = catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO))).is_ok();
+        if !has_timers {
+            panic!(
+                "`{}` (a #[timed] fn) was called on a Tokio runtime without timers: build the \
+                 runtime with `enable_time()` or `enable_all()` (`#[tokio::main]` and \
+                 `#[tokio::test]` enable them)",
+                site.name()
+            );
+        }
+    }
+    PASSED.set((task, runtime));
+}
+
+/// Polls a call's deadline: `Elapsed` once it passed. After the runtime
+/// shut down its timers cannot be polled (tokio panics): nothing can be
+/// timed any more, and the call ends `Cancelled`, as a spawned body does.
+pub(crate) fn poll_deadline(sleep: Pin<&mut Sleep>, cx: &mut Context<'_>) -> Poll<ErrorKind> {
+    match catch_unwind(AssertUnwindSafe(|| sleep.poll(cx))) {
+        Ok(Poll::Ready(())) => Poll::Ready(ErrorKind::Elapsed),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(_) => Poll::Ready(ErrorKind::Cancelled),
+    }
+}
+
 /// The outcome a call that ended without a value this way is counted as.
 pub(crate) fn outcome_of(kind: ErrorKind) -> Outcome {
     match kind {
@@ -88,49 +145,46 @@ pub(crate) fn outcome_of(kind: ErrorKind) -> Outcome {
     }
 }
 
-/// The error a call of `site` with `budget` returns when it ends this way,
+/// The error the call that owns `scope` returns when it ends this way,
 /// reported as it is returned.
-pub(crate) fn no_value(site: &'static Site, kind: ErrorKind, budget: &Budget) -> Error {
+pub(crate) fn no_value(scope: &Scope, kind: ErrorKind) -> Error {
+    let budget = scope
+        .budget
+        .as_ref()
+        .expect("a timed call's scope has a budget");
     let err = Error::new(kind, budget);
-    report::no_value(&site.origin, &err);
+    report::no_value(&scope.site.origin, &err);
     err
 }
 
 /// A body raced against its scope's cancellation, one poll at a time: the
 /// body is polled in its scope unless the scope is cancelled, and the scope
 /// wakes whoever polls when it is. A token handed out (which anyone may
-/// cancel directly) is watched too, from the moment it exists.
-pub(crate) struct Race<'a> {
-    scope: &'a Arc<Scope>,
+/// cancel directly) is watched too, from the moment it exists. (The scope
+/// is passed to each poll, so a future may hold both.)
+#[derive(Debug, Default)]
+pub(crate) struct Race {
     registered: Option<Waker>,
     token: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     started: bool,
 }
 
-impl<'a> Race<'a> {
-    pub(crate) fn new(scope: &'a Arc<Scope>) -> Self {
-        Race {
-            scope,
-            registered: None,
-            token: None,
-            started: false,
-        }
-    }
-
+impl Race {
     /// `Some(value)` once the body is done, `None` once the scope is
     /// cancelled.
     pub(crate) fn poll<F: Future>(
         &mut self,
+        scope: &Arc<Scope>,
         body: Pin<&mut F>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<F::Output>> {
-        if !self.scope.is_cancelled() {
+        if !scope.is_cancelled() {
             self.started = true;
-            if let Poll::Ready(value) = self.scope.run_in(|| body.poll(cx)) {
+            if let Poll::Ready(value) = scope.run_in(|| body.poll(cx)) {
                 return Poll::Ready(Some(value));
             }
         }
-        self.poll_cancelled(cx).map(|()| None)
+        self.poll_cancelled(scope, cx).map(|()| None)
     }
 
     /// Whether the body was ever polled.
@@ -139,30 +193,30 @@ impl<'a> Race<'a> {
     }
 
     /// Ready once the scope is cancelled.
-    fn poll_cancelled(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_cancelled(&mut self, scope: &Scope, cx: &mut Context<'_>) -> Poll<()> {
         let fresh = self
             .registered
             .as_ref()
             .is_none_or(|w| !w.will_wake(cx.waker()));
         let cancelled = if fresh {
             self.registered = Some(cx.waker().clone());
-            self.scope.watch(cx.waker())
+            scope.watch(cx.waker())
         } else {
-            self.scope.is_cancelled()
+            scope.is_cancelled()
         };
         if cancelled {
             // Seen through the scope's token maybe: make it the scope's own,
             // so calls nested in it end too. (Idempotent.)
-            self.scope.cancel();
+            scope.cancel();
             return Poll::Ready(());
         }
-        if self.token.is_none() && self.scope.has_token() {
-            self.token = Some(Box::pin(self.scope.token().cancelled_owned()));
+        if self.token.is_none() && scope.has_token() {
+            self.token = Some(Box::pin(scope.token().cancelled_owned()));
         }
         if let Some(token) = &mut self.token {
             if token.as_mut().poll(cx).is_ready() {
                 // Cancelled by hand: cancel the scope, and so what it holds.
-                self.scope.cancel();
+                scope.cancel();
                 return Poll::Ready(());
             }
         }

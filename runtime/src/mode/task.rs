@@ -2,17 +2,18 @@
 //! caller waits on the task's `JoinHandle` (its bounded one-shot output slot)
 //! until the deadline. Every way out of the wait ends the task.
 
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::panic::resume_unwind;
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use pin_project_lite::pin_project;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use super::{Race, Spec, no_value, outcome_of};
+use super::{Race, Spec, no_value, outcome_of, poll_deadline, require_timers};
 use crate::budget::Budget;
 use crate::error::{Error, ErrorKind};
 use crate::guard::Live;
@@ -22,55 +23,95 @@ use crate::scope::Scope;
 
 /// Spawn mode: spawns the body in a new scope and returns the caller's
 /// side, which waits for it until the deadline and ends it whatever happens.
+/// A plain function, so misuse (no runtime, no timers) panics at the
+/// caller's line.
 #[doc(hidden)]
+#[track_caller]
 pub fn run<F>(spec: Spec, body: F) -> Call<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    require_timers(spec.site);
     let now = Instant::now();
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
-    let body = report::instrument(&spec.site.origin, &budget, body);
-    let handle = crate::spawner::spawn(body_task(Live::new(Arc::clone(&scope)), body));
+    let sleep = tokio::time::sleep_until(budget.deadline);
+    let handle = spawn(Arc::clone(&scope), &budget, body);
     Call {
         pending: Some(PendingCall {
             handle,
             scope,
-            budget,
-            spec,
             armed: true,
         }),
-        yielded: false,
-        sleep: None,
+        sleep,
         token: None,
     }
 }
 
-/// The spawned future: the body, polled in its scope and watched for
-/// cancellation. It owns the live-count guard, so the body counts as live
-/// until this is dropped, even before its first poll. `None` means
-/// cancelled.
-async fn body_task<F: Future>(live: Live, body: F) -> Option<F::Output> {
-    let scope = live.scope();
-    let mut body = pin!(body);
-    let mut race = Race::new(scope);
-    let value = poll_fn(|cx| race.poll(body.as_mut(), cx)).await;
-    let started = race.started();
-    // A body cancelled before it ever ran is not started for its grace.
-    if value.is_none() && started && !scope.grace.is_zero() {
-        // Cancelled with grace: keep polling so the body can clean up, then
-        // drop it. Whatever it returns now is discarded. (The timer is
-        // boxed: only calls that use grace carry its weight.)
-        let mut grace = Box::pin(tokio::time::sleep(scope.grace));
-        poll_fn(|cx| {
-            if scope.run_in(|| body.as_mut().poll(cx)).is_ready() {
-                return Poll::Ready(());
-            }
-            grace.as_mut().poll(cx)
-        })
-        .await;
+/// Spawns the body's task. (Not `#[track_caller]`: the task is timebox's,
+/// spawned here, whoever calls.)
+fn spawn<F>(scope: Arc<Scope>, budget: &Budget, body: F) -> JoinHandle<Option<F::Output>>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let body = report::instrument(&scope.site.origin, budget, body);
+    crate::spawner::spawn(BodyTask {
+        body,
+        live: Live::new(scope),
+        race: Race::default(),
+        grace: None,
+    })
+}
+
+pin_project! {
+    /// The spawned future: the body, polled in its scope and watched for
+    /// cancellation. It owns the live-count guard, so the body counts as
+    /// live until this is dropped, even before its first poll (the body,
+    /// declared first, is dropped first). `None` means cancelled. (A struct
+    /// rather than an `async fn`, which would hold the body twice, as its
+    /// argument and as its pinned local, and copy both into the task.)
+    struct BodyTask<F> {
+        #[pin]
+        body: F,
+        live: Live,
+        race: Race,
+        // Set once the body is cancelled with a grace period: it keeps being
+        // polled, so it can clean up, until it ends or this timer fires.
+        // Whatever it returns then is discarded. (Boxed: only calls that use
+        // grace carry its weight.)
+        grace: Option<Pin<Box<Sleep>>>,
     }
-    value
+}
+
+impl<F: Future> Future for BodyTask<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let scope = this.live.scope();
+        if this.grace.is_none() {
+            match this.race.poll(scope, this.body.as_mut(), cx) {
+                Poll::Ready(Some(value)) => return Poll::Ready(Some(value)),
+                Poll::Pending => return Poll::Pending,
+                // A body cancelled before it ever ran is not started for
+                // its grace.
+                Poll::Ready(None) if !this.race.started() || scope.grace.is_zero() => {
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(None) => {
+                    *this.grace = Some(Box::pin(tokio::time::sleep(scope.grace)));
+                }
+            }
+        }
+        if scope.run_in(|| this.body.poll(cx)).is_ready() {
+            return Poll::Ready(None);
+        }
+        match this.grace {
+            Some(grace) => grace.as_mut().poll(cx).map(|()| None),
+            None => Poll::Ready(None),
+        }
+    }
 }
 
 /// How the wait for the body ended.
@@ -80,36 +121,35 @@ enum Waited<T> {
     Ended(ErrorKind),
 }
 
-/// The caller's side of a spawn-mode call: waits for the body's output
-/// until the deadline.
-#[doc(hidden)]
-#[derive(Debug)]
-#[must_use = "a timed call does nothing unless awaited"]
-pub struct Call<T> {
-    pending: Option<PendingCall<T>>,
-    /// The caller has given the spawned task one turn.
-    yielded: bool,
-    /// Armed on the second poll: a body that is done by then never
-    /// registers a timer.
-    sleep: Option<Pin<Box<Sleep>>>,
-    /// With grace only: the body's task lives on after cancellation, so the
-    /// caller watches the token itself.
-    token: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+pin_project! {
+    /// The caller's side of a spawn-mode call: waits for the body's output
+    /// until the deadline, on a timer it holds in place (no allocation).
+    #[doc(hidden)]
+    #[derive(Debug)]
+    #[must_use = "a timed call does nothing unless awaited"]
+    pub struct Call<T> {
+        pending: Option<PendingCall<T>>,
+        // Made with the call, armed on its first poll.
+        #[pin]
+        sleep: Sleep,
+        // With grace only: the body's task lives on after cancellation, so
+        // the caller watches the token itself.
+        token: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+    }
 }
 
 impl<T> Future for Call<T> {
     type Output = Result<T, Error>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let Some(pending) = &mut this.pending else {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let Some(pending) = this.pending else {
             panic!("a timebox `Call` was polled after it completed");
         };
-        let waited =
-            match pending.poll_wait(cx, &mut this.yielded, &mut this.sleep, &mut this.token) {
-                Poll::Ready(waited) => waited,
-                Poll::Pending => return Poll::Pending,
-            };
+        let waited = match pending.poll_wait(cx, this.sleep, this.token) {
+            Poll::Ready(waited) => waited,
+            Poll::Pending => return Poll::Pending,
+        };
         match this.pending.take() {
             Some(pending) => Poll::Ready(pending.deliver(waited)),
             None => Poll::Pending,
@@ -123,22 +163,29 @@ impl<T> Future for Call<T> {
 #[derive(Debug)]
 struct PendingCall<T> {
     handle: JoinHandle<Option<T>>,
+    /// Carries the call's site, budget and grace.
     scope: Arc<Scope>,
-    budget: Budget,
-    spec: Spec,
     armed: bool,
 }
 
 impl<T> PendingCall<T> {
+    /// Waits for the body's output, its cancellation (with grace) or the
+    /// deadline. The timer is armed on the first poll, as a hand-written
+    /// `timeout` on the `JoinHandle` arms it: the caller then sleeps until
+    /// the body's end or the deadline wakes it. Waking itself instead, to
+    /// arm the timer a turn later, would put it at the back of the run
+    /// queue (where the body's wake-up finds it already queued), and under
+    /// a burst those extra entries spill into the global queue, where calls
+    /// wait out their deadline.
     fn poll_wait(
         &mut self,
         cx: &mut Context<'_>,
-        yielded: &mut bool,
-        sleep: &mut Option<Pin<Box<Sleep>>>,
+        sleep: Pin<&mut Sleep>,
         token: &mut Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     ) -> Poll<Waited<T>> {
         // The handle is polled first: a value that is ready when the
-        // deadline is seen wins the tie.
+        // deadline is seen wins the tie. (After a runtime shutdown the task
+        // has ended already: the call is cancelled, its timer never polled.)
         if let Poll::Ready(joined) = Pin::new(&mut self.handle).poll(cx) {
             return Poll::Ready(match joined {
                 Ok(Some(value)) => Waited::Value(value),
@@ -149,31 +196,19 @@ impl<T> PendingCall<T> {
                 },
             });
         }
-        if !self.spec.grace.is_zero() {
+        if !self.scope.grace.is_zero() {
             let token = token.get_or_insert_with(|| Box::pin(self.scope.token().cancelled_owned()));
             if token.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Waited::Ended(ErrorKind::Cancelled));
             }
         }
-        if !*yielded {
-            // Let the freshly spawned task run once before arming a timer:
-            // trivial bodies finish in that turn.
-            *yielded = true;
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        let deadline = self.budget.deadline;
-        let sleep = sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-        sleep
-            .as_mut()
-            .poll(cx)
-            .map(|()| Waited::Ended(ErrorKind::Elapsed))
+        poll_deadline(sleep, cx).map(Waited::Ended)
     }
 
     /// The caller's answer, once the wait is over.
     fn deliver(mut self, waited: Waited<T>) -> Result<T, Error> {
         self.armed = false;
-        let site = self.spec.site;
+        let site = self.scope.site;
         match waited {
             Waited::Value(value) => {
                 site.record(Outcome::Ok);
@@ -187,7 +222,7 @@ impl<T> PendingCall<T> {
             Waited::Ended(kind) => {
                 site.record(outcome_of(kind));
                 self.stop();
-                Err(no_value(site, kind, &self.budget))
+                Err(no_value(&self.scope, kind))
             }
         }
     }
@@ -197,7 +232,7 @@ impl<T> PendingCall<T> {
     /// its grace and a second is reported as a zombie.
     fn stop(&self) {
         self.scope.cancel();
-        if self.spec.grace.is_zero() {
+        if self.scope.grace.is_zero() {
             self.handle.abort();
         }
         if !self.handle.is_finished() {
@@ -210,7 +245,7 @@ impl<T> Drop for PendingCall<T> {
     fn drop(&mut self) {
         if self.armed {
             // The caller's future was dropped mid-wait.
-            self.spec.site.record(Outcome::Cancelled);
+            self.scope.site.record(Outcome::Cancelled);
             self.stop();
         }
         self.scope.close();
