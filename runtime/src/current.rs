@@ -99,6 +99,10 @@ pub fn token() -> Option<CancellationToken> {
 /// # }
 /// ```
 pub async fn cancelled() {
+    if Scope::with_current(|s| s.cleaning_up) == Some(true) {
+        // In its grace period: the call was cancelled.
+        return;
+    }
     match token() {
         Some(token) => token.cancelled_owned().await,
         None => std::future::pending().await,
@@ -123,7 +127,8 @@ pub async fn cancelled() {
 /// # }
 /// ```
 pub fn is_cancelled() -> bool {
-    Scope::with_current(|s| s.in_timed_call() && s.is_cancelled()).unwrap_or(false)
+    Scope::with_current(|s| s.in_timed_call() && (s.cleaning_up || s.is_cancelled()))
+        .unwrap_or(false)
 }
 
 #[cfg(test)]

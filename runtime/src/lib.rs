@@ -89,7 +89,14 @@
 //!   the caller, only then. Panics still propagate.
 //! - **`grace = MS`** keeps a cancelled body polled that much longer, with
 //!   [`cancelled`] resolved, so it can clean up; the caller does not wait
-//!   for it, and a value it returns then is dropped.
+//!   for it, and a value it returns then is dropped. The cleanup runs in a
+//!   scope of its own, as with Trio's shielded scopes and Kotlin's
+//!   `NonCancellable`: to the body its call stays cancelled
+//!   ([`is_cancelled`] is true), but timed calls and [`spawn`] children made
+//!   then are not, and run under the grace period's end as their deadline;
+//!   they end with it. A grace period never outlives the call around it:
+//!   when the enclosing call returns, the body is dropped, in its grace or
+//!   not.
 //! - **`duration = EXPR`** computes the budget per call, from the arguments
 //!   or a config.
 //!

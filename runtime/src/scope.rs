@@ -49,6 +49,9 @@ pub(crate) struct Scope {
     latch: Latch<Waker, Child, Weak<Scope>>,
     token: OnceLock<CancellationToken>,
     parent: Option<Arc<Scope>>,
+    /// The cleanup scope of a cancelled body in its grace period: to the
+    /// body, its call is cancelled; what it starts is not.
+    pub(crate) cleaning_up: bool,
 }
 
 /// A `timebox::spawn` child: its task and its scope.
@@ -62,6 +65,7 @@ impl Scope {
         parent: Option<Arc<Scope>>,
         tracker: Option<Arc<Tracker>>,
         body: Option<BodyRef>,
+        cleaning_up: bool,
     ) -> Arc<Scope> {
         let tracker = tracker.or_else(|| parent.as_ref().and_then(|p| p.tracker.clone()));
         let cancelled = parent.as_ref().is_some_and(|p| p.is_cancelled());
@@ -74,6 +78,7 @@ impl Scope {
             latch: Latch::new(cancelled),
             token: OnceLock::new(),
             parent,
+            cleaning_up,
         })
     }
 
@@ -92,7 +97,7 @@ impl Scope {
         let outer = parent.as_ref().and_then(|p| p.budget.as_ref());
         let budget = Budget::within(site.name(), timeout, now, outer);
         let body = Some(site.start(now));
-        let scope = Scope::new(site, Some(budget.clone()), grace, parent, None, body);
+        let scope = Scope::new(site, Some(budget.clone()), grace, parent, None, body, false);
         if let Some(parent) = &scope.parent {
             parent.nest(&scope);
         }
@@ -110,9 +115,36 @@ impl Scope {
             Some(Arc::clone(parent)),
             None,
             body,
+            false,
         );
         parent.nest(&child);
         child
+    }
+
+    /// The scope a cancelled body cleans up in during its grace period,
+    /// from `now`: to the body its call is still cancelled
+    /// ([`is_cancelled`](crate::is_cancelled)), but what it starts is not,
+    /// as with Trio's shielded scopes and Kotlin's `NonCancellable`: timed
+    /// calls and `timebox::spawn` children made then work, clamped to the
+    /// grace period's end, its deadline. It has no parent to be cancelled by; the grace
+    /// itself ends when the call's parent closes (see [`Scope::tie_to_parent`]).
+    /// Its owner closes it when the body ends.
+    pub(crate) fn cleanup(of: &Scope, now: Instant) -> Arc<Scope> {
+        let budget = of
+            .budget
+            .as_ref()
+            .map(|b| Budget::within(b.name, of.grace, now, None));
+        Scope::new(of.site, budget, Duration::ZERO, None, of.tracker.clone(), None, true)
+    }
+
+    /// Makes this call's task (one with a grace period, which outlives the
+    /// call's own cancellation) a child of the enclosing scope: aborted, in
+    /// its grace or not, when that scope closes. So no timed call outlives
+    /// the outermost call around it.
+    pub(crate) fn tie_to_parent(self: &Arc<Self>, task: AbortHandle) {
+        if let Some(parent) = &self.parent {
+            parent.adopt(task, self);
+        }
     }
 
     /// A scope that only attributes what starts in it to `tracker`. It adds
@@ -121,7 +153,7 @@ impl Scope {
     pub(crate) fn tracking(site: &'static Site, tracker: Arc<Tracker>) -> Arc<Scope> {
         let parent = Scope::current();
         let budget = parent.as_ref().and_then(|p| p.budget.clone());
-        let scope = Scope::new(site, budget, Duration::ZERO, parent, Some(tracker), None);
+        let scope = Scope::new(site, budget, Duration::ZERO, parent, Some(tracker), None, false);
         if let Some(parent) = &scope.parent {
             parent.nest(&scope);
         }

@@ -37,6 +37,9 @@ where
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
     let sleep = tokio::time::sleep_until(budget.deadline);
     let handle = spawn(Arc::clone(&scope), &budget, body);
+    if !spec.grace.is_zero() {
+        scope.tie_to_parent(handle.abort_handle());
+    }
     Call {
         pending: Some(PendingCall {
             handle,
@@ -77,10 +80,33 @@ pin_project! {
         live: Live,
         race: Race,
         // Set once the body is cancelled with a grace period: it keeps being
-        // polled, so it can clean up, until it ends or this timer fires.
-        // Whatever it returns then is discarded. (Boxed: only calls that use
-        // grace carry its weight.)
-        grace: Option<Pin<Box<Sleep>>>,
+        // polled, so it can clean up, until it ends or the grace's timer
+        // fires. Whatever it returns then is discarded. (Boxed: only calls
+        // that use grace carry its weight.)
+        grace: Option<Box<Grace>>,
+    }
+}
+
+/// A body's grace period: its timer, and the scope the body cleans up in,
+/// closed when the body ends, so what the cleanup started ends with it.
+struct Grace {
+    timer: Pin<Box<Sleep>>,
+    scope: Arc<Scope>,
+}
+
+impl Grace {
+    fn start(of: &Scope) -> Box<Grace> {
+        let now = Instant::now();
+        Box::new(Grace {
+            timer: Box::pin(tokio::time::sleep_until(now + of.grace)),
+            scope: Scope::cleanup(of, now),
+        })
+    }
+}
+
+impl Drop for Grace {
+    fn drop(&mut self) {
+        self.scope.close();
     }
 }
 
@@ -99,18 +125,16 @@ impl<F: Future> Future for BodyTask<F> {
                 Poll::Ready(None) if !this.race.started() || scope.grace.is_zero() => {
                     return Poll::Ready(None);
                 }
-                Poll::Ready(None) => {
-                    *this.grace = Some(Box::pin(tokio::time::sleep(scope.grace)));
-                }
+                Poll::Ready(None) => *this.grace = Some(Grace::start(scope)),
             }
         }
-        if scope.run_in(|| this.body.poll(cx)).is_ready() {
+        let Some(grace) = this.grace else {
+            return Poll::Ready(None);
+        };
+        if grace.scope.run_in(|| this.body.poll(cx)).is_ready() {
             return Poll::Ready(None);
         }
-        match this.grace {
-            Some(grace) => grace.as_mut().poll(cx).map(|()| None),
-            None => Poll::Ready(None),
-        }
+        grace.timer.as_mut().poll(cx).map(|()| None)
     }
 }
 
