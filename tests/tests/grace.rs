@@ -26,7 +26,6 @@ async fn outer(guard: Dropped) -> Result<(), timebox::Error> {
 
 #[tokio::test(start_paused = true)]
 async fn a_grace_period_ends_when_the_outermost_call_returns() {
-    let _serial = timebox_tests::serial();
     let drops = DropCounter::new();
     let start = Instant::now();
     let err = outer(drops.token()).await.unwrap_err();
@@ -65,7 +64,6 @@ async fn upload() -> Result<(), timebox::Error> {
 
 #[tokio::test(start_paused = true)]
 async fn cleanup_during_grace_can_make_timed_calls_and_children() {
-    let _serial = timebox_tests::serial();
     assert_eq!(upload().await.unwrap_err().kind(), ErrorKind::Elapsed);
     tokio::time::sleep(Duration::from_millis(100)).await;
     let (flushed, child_ran) = SEEN.lock().unwrap().take().expect("the cleanup ran");
