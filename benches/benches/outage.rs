@@ -2,7 +2,9 @@
 //! answering. Reported: how late the last caller gets its error after its
 //! own deadline, `#[timed]` against hand-written abort-on-drop code (spawn,
 //! `timeout` on the `JoinHandle`, abort in a guard), measured in the same
-//! run, and the ratio. An outage is when a timeout library must stay cheap.
+//! run, the two interleaved over rounds (`TIMEBOX_BENCH_ROUNDS`, 5 by
+//! default): medians, their range, and the ratio of the medians. An outage
+//! is when a timeout library must stay cheap.
 //!
 //! ```text
 //! cargo bench -p timebox-benches --bench outage
@@ -65,6 +67,19 @@ fn outage(rt: &Runtime, n: usize, timed: bool) -> Duration {
     })
 }
 
+/// The median in ms, and "median (min..max) ms" as text.
+fn spread(samples: &mut [Duration]) -> (f64, String) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let median = ms(samples[samples.len() / 2]);
+    let text = format!(
+        "{median:.1} ({:.1}..{:.1}) ms",
+        ms(samples[0]),
+        ms(samples[samples.len() - 1])
+    );
+    (median, text)
+}
+
 fn main() {
     // `cargo test --benches` runs this without `--bench`: a quick smoke run.
     let quick = !std::env::args().any(|a| a == "--bench");
@@ -76,20 +91,30 @@ fn main() {
         Err(_) if quick => vec![100],
         Err(_) => vec![10_000, 100_000],
     };
+    let rounds: usize = std::env::var("TIMEBOX_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(if quick { 1 } else { 5 });
     for (flavor, rt) in runtimes() {
-        println!("\n## {flavor}: deadline to the last caller's error\n");
         println!(
-            "{:>8} {:>14} {:>14} {:>8}",
+            "\n## {flavor}: deadline to the last caller's error, median of {rounds} (min..max)\n"
+        );
+        println!(
+            "{:>8} {:>24} {:>24} {:>8}",
             "callers", "hand-written", "#[timed]", "ratio"
         );
         for &n in &sizes {
-            let hand = outage(&rt, n, false);
-            let timed = outage(&rt, n, true);
+            let (mut hand, mut timed) = (Vec::new(), Vec::new());
+            for _ in 0..rounds {
+                hand.push(outage(&rt, n, false));
+                timed.push(outage(&rt, n, true));
+            }
+            let (hand, timed) = (spread(&mut hand), spread(&mut timed));
             println!(
-                "{n:>8} {:>11.1} ms {:>11.1} ms {:>7.2}x",
-                hand.as_secs_f64() * 1e3,
-                timed.as_secs_f64() * 1e3,
-                timed.as_secs_f64() / hand.as_secs_f64().max(1e-6)
+                "{n:>8} {:>24} {:>24} {:>7.2}x",
+                hand.1,
+                timed.1,
+                timed.0 / hand.0.max(1e-6)
             );
         }
     }

@@ -3,6 +3,8 @@
 //! `async move` block inside it is what gets timed.
 //!
 //! Input (async-trait 0.1's expansion of `async fn get(&self) -> R { body }`):
+//!
+//! ```text
 //!     fn get<'life0, 'async_trait>(&'life0 self)
 //!         -> ::core::pin::Pin<Box<dyn ::core::future::Future<Output = R> + ::core::marker::Send + 'async_trait>>
 //!     where 'life0: 'async_trait, Self: 'async_trait
@@ -16,8 +18,12 @@
 //!             #[allow(unreachable_code)] __ret
 //!         })
 //!     }
+//! ```
+//!
 //! Output: the signature and the statements around the block as they were,
 //! the block's statements timed as an `async fn`'s body is, against `R`:
+//!
+//! ```text
 //!         Box::pin(async move {
 //!             let result = ::timebox::__private::run_inline(spec, async move {
 //!                 if false { let r: R = loop {}; return r; }
@@ -25,6 +31,7 @@
 //!             }).await;
 //!             ::timebox::__private::finish(result)
 //!         })
+//! ```
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};

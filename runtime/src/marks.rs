@@ -1,16 +1,27 @@
-//! Zombie marks of one site: the cancelled bodies still alive, each with the
-//! time it turns zombie (its grace period plus [`SLACK`] after its
-//! cancellation). The watchdog promotes marks that are due; a body that ends
-//! drops its mark. Counters beside the list let the hot path skip the lock
-//! while nothing is marked.
+//! Zombie marks of one site: the cancelled bodies that may still be alive,
+//! each with the time it turns zombie (its grace period plus [`SLACK`]
+//! after its cancellation), soonest first. The watchdog promotes the marks
+//! that fall due: a body still recorded in its slot becomes a zombie there
+//! (see [`Slots::mark_zombie`]); a mark whose body has ended is dropped.
+//!
+//! A body's end never touches the marks: the zombie flag lives in the
+//! body's own record, freed with it. So cancelling costs one heap push, an
+//! outage of N timeouts costs O(N log N) in all, and a mark cannot outlive
+//! its body, whatever the interleaving. The marks of bodies that ended
+//! before their due time are dropped once the heap holds more than twice
+//! the site's live bodies (past a small floor): at least half of it is
+//! then certainly stale, so memory stays proportional to the live bodies
+//! at an amortized O(1) per mark, and an outage, whose marks are all of
+//! live bodies, never pays for a purge.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
-use std::sync::atomic::Ordering::{Relaxed, SeqCst};
+use std::collections::BinaryHeap;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use crate::lock::lock;
-use crate::sync::{AtomicU64, Mutex, seq_cst_point};
+use crate::slots::{Place, Slots};
+use crate::sync::{AtomicU64, Mutex};
 
 /// How long past its grace period a cancelled body may live before it is a
 /// zombie.
@@ -19,37 +30,53 @@ pub(crate) const SLACK: Duration = Duration::from_secs(1);
 /// The zombie marks of one site.
 #[derive(Debug)]
 pub(crate) struct Marks {
-    /// Marked, not yet zombies: the watchdog's work.
+    /// Marks not yet due: the watchdog's work.
     doomed: AtomicU64,
-    /// Marked and past due.
+    /// Bodies past due and still alive.
     zombies: AtomicU64,
-    list: Mutex<List>,
+    due: Mutex<Due>,
 }
 
-/// Every operation is O(1) or O(log n) in the number of marks, so that an
-/// outage (every caller of a site timing out at once) stays linear.
+/// The pending marks, soonest first.
 #[derive(Debug)]
-struct List {
-    /// The marked bodies, by id.
-    by_id: BTreeMap<u64, Mark>,
-    /// When each mark falls due, soonest first. An entry whose body has
-    /// ended (no longer in `by_id`) is skipped when it comes up.
-    due: BinaryHeap<Reverse<(Instant, u64)>>,
+struct Due {
+    heap: BinaryHeap<Reverse<Mark>>,
 }
 
-#[derive(Debug)]
-struct Mark {
-    grace: Duration,
-    zombie: bool,
-}
+/// The heap may hold this many marks beyond twice the live bodies before
+/// the stale ones are dropped.
+const PURGE_FLOOR: usize = 128;
 
-impl List {
-    /// Gives the memory of a large outage back once it is over.
-    fn shrink_if_empty(&mut self) {
-        if self.by_id.is_empty() && self.due.capacity() > 64 {
-            self.due = BinaryHeap::new();
+impl Due {
+    const fn new() -> Self {
+        Due {
+            heap: BinaryHeap::new(),
         }
     }
+}
+
+/// A cancelled body, and when it turns zombie if it is still alive then:
+/// 32 bytes, since a busy site keeps a few hundred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Mark {
+    /// Nanoseconds from [`epoch`] to the due time.
+    due: u64,
+    id: u64,
+    /// The body's [`Place`], packed.
+    place: u64,
+    /// The grace period, in nanoseconds (saturated).
+    grace: u64,
+}
+
+/// The process's first mark, on the real clock: marks' times count from it.
+fn epoch() -> Instant {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+/// `d` in nanoseconds, saturated.
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl Marks {
@@ -59,10 +86,7 @@ impl Marks {
         Marks {
             doomed: AtomicU64::new(0),
             zombies: AtomicU64::new(0),
-            list: Mutex::new(List {
-                by_id: BTreeMap::new(),
-                due: BinaryHeap::new(),
-            }),
+            due: Mutex::new(Due::new()),
         }
     }
 
@@ -72,14 +96,11 @@ impl Marks {
         Marks {
             doomed: AtomicU64::new(0),
             zombies: AtomicU64::new(0),
-            list: Mutex::new(List {
-                by_id: BTreeMap::new(),
-                due: BinaryHeap::new(),
-            }),
+            due: Mutex::new(Due::new()),
         }
     }
 
-    /// Bodies marked and not yet due.
+    /// Marks not yet due.
     pub(crate) fn doomed(&self) -> u64 {
         self.doomed.load(Relaxed)
     }
@@ -89,91 +110,72 @@ impl Marks {
         self.zombies.load(Relaxed)
     }
 
-    /// Marks body `id`, cancelled at `now` with `grace` to clean up, unless
-    /// it is marked already or `alive` says it has ended. Whether this was
-    /// the site's first mark: only then must the watchdog be woken (while
-    /// any mark is pending it looks on its own).
-    ///
-    /// Counts before it asks `alive`, under the lock [`Marks::unmark`]
-    /// takes: a body that ends concurrently either is seen gone here, or
-    /// sees the count and finds its mark (see the registry's invariants).
+    /// Marks body `id` at `place`, cancelled at `now` with `grace` to clean
+    /// up, at a site with `live` bodies recorded in `slots`. Whether this
+    /// was the site's first pending mark: only then must the watchdog be
+    /// woken (while any is pending it looks on its own).
     pub(crate) fn mark(
         &self,
         id: u64,
+        place: Place,
         grace: Duration,
         now: Instant,
-        alive: impl FnOnce() -> bool,
+        slots: &Slots,
+        live: u64,
     ) -> bool {
-        let mut list = lock(&self.list);
-        if list.by_id.contains_key(&id) {
-            return false;
-        }
-        let before = self.doomed.fetch_add(1, SeqCst);
-        seq_cst_point();
-        if !alive() {
-            self.doomed.fetch_sub(1, SeqCst);
-            return false;
-        }
-        list.by_id.insert(
+        let due = now.saturating_duration_since(epoch()) + grace + SLACK;
+        let mark = Mark {
+            due: nanos(due),
             id,
-            Mark {
-                grace,
-                zombie: false,
-            },
-        );
-        list.due.push(Reverse((now + grace + SLACK, id)));
-        before == 0
+            place: place.pack(),
+            grace: nanos(grace),
+        };
+        let mut due = lock(&self.due);
+        let most_live = usize::try_from(live).unwrap_or(usize::MAX);
+        if due.heap.len() > most_live.saturating_mul(2).saturating_add(PURGE_FLOOR) {
+            // More than half are marks of bodies that ended: drop those.
+            due.heap
+                .retain(|Reverse(m)| slots.holds(Place::unpack(m.place), m.id));
+            self.doomed.store(due.heap.len() as u64, Relaxed);
+        }
+        due.heap.push(Reverse(mark));
+        self.doomed.fetch_add(1, Relaxed) == 0
     }
 
-    /// Body `id` has ended: its mark, if any, goes. `Some(true)` when it was
-    /// a zombie, `Some(false)` when it was only doomed.
-    pub(crate) fn unmark(&self, id: u64) -> Option<bool> {
-        // After the caller freed the body's record: see the invariants.
-        seq_cst_point();
-        if self.doomed.load(SeqCst) == 0 && self.zombies.load(SeqCst) == 0 {
-            return None;
-        }
-        let removed = {
-            let mut list = lock(&self.list);
-            let removed = list.by_id.remove(&id);
-            list.shrink_if_empty();
-            removed
-        }?;
-        if removed.zombie {
-            self.zombies.fetch_sub(1, Relaxed);
-        } else {
-            self.doomed.fetch_sub(1, SeqCst);
-        }
-        Some(removed.zombie)
+    /// A zombie of this site has ended (its record said so).
+    pub(crate) fn zombie_ended(&self) {
+        self.zombies.fetch_sub(1, Relaxed);
     }
 
-    /// Turns the marks due by `now` into zombies, each once; the grace
-    /// periods of the new zombies.
-    pub(crate) fn promote(&self, now: Instant) -> Vec<Duration> {
-        if self.doomed.load(SeqCst) == 0 {
+    /// Turns the bodies whose marks are due by `now`, and which `slots`
+    /// still records, into zombies, each once; the grace periods of the new
+    /// zombies.
+    pub(crate) fn promote(&self, now: Instant, slots: &Slots) -> Vec<Duration> {
+        if self.doomed.load(Relaxed) == 0 {
             return Vec::new();
         }
         let mut found = Vec::new();
-        let mut list = lock(&self.list);
-        while let Some(&Reverse((due, id))) = list.due.peek() {
-            if due > now {
+        let now = nanos(now.saturating_duration_since(epoch()));
+        let mut due = lock(&self.due);
+        while let Some(&Reverse(mark)) = due.heap.peek() {
+            if mark.due > now {
                 break;
             }
-            list.due.pop();
-            if let Some(mark) = list.by_id.get_mut(&id) {
-                if !mark.zombie {
-                    mark.zombie = true;
-                    // Counted as a zombie before it stops counting as
-                    // doomed, under the lock `unmark` takes to remove it.
-                    self.zombies.fetch_add(1, SeqCst);
-                    self.doomed.fetch_sub(1, SeqCst);
-                    found.push(mark.grace);
-                }
+            due.heap.pop();
+            self.doomed.fetch_sub(1, Relaxed);
+            // Counted before the flag is set: an end that sees the flag
+            // finds the count to take it from.
+            self.zombies.fetch_add(1, Relaxed);
+            if slots.mark_zombie(Place::unpack(mark.place), mark.id) {
+                found.push(Duration::from_nanos(mark.grace));
+            } else {
+                // Ended already (or marked twice): no zombie.
+                self.zombies.fetch_sub(1, Relaxed);
             }
         }
-        if list.by_id.is_empty() {
-            list.due.clear();
-            list.shrink_if_empty();
+        if due.heap.is_empty() && due.heap.capacity() > PURGE_FLOOR {
+            // Give the memory of a large outage back once it is over.
+            *due = Due::new();
         }
         found
     }
@@ -183,69 +185,79 @@ impl Marks {
 mod tests {
     use super::*;
 
+    fn body(slots: &Slots, id: u64) -> Place {
+        slots.claim(id, tokio::time::Instant::now())
+    }
+
     #[test]
     fn a_mark_turns_zombie_when_due_once_and_goes_when_its_body_ends() {
-        let marks = Marks::new();
+        let (slots, marks) = (Slots::new(), Marks::new());
+        let place = body(&slots, 7);
         let now = Instant::now();
         assert!(
-            marks.mark(7, Duration::from_millis(500), now, || true),
+            marks.mark(7, place, Duration::from_millis(500), now, &slots, 100_000),
             "first"
         );
         assert!(
-            !marks.mark(7, Duration::from_millis(500), now, || true),
-            "once"
+            !marks.mark(7, place, Duration::from_millis(500), now, &slots, 100_000),
+            "not first"
         );
-        assert_eq!((marks.doomed(), marks.zombies()), (1, 0));
-        assert!(marks.promote(now).is_empty(), "not due yet");
-        assert_eq!(marks.promote(now + Duration::from_secs(2)).len(), 1);
-        assert!(
-            marks.promote(now + Duration::from_secs(3)).is_empty(),
-            "reported once"
+        assert_eq!((marks.doomed(), marks.zombies()), (2, 0));
+        assert!(marks.promote(now, &slots).is_empty(), "not due yet");
+        let due = now + Duration::from_secs(2);
+        assert_eq!(
+            marks.promote(due, &slots).len(),
+            1,
+            "marked twice, one zombie"
         );
+        assert!(marks.promote(due, &slots).is_empty(), "reported once");
         assert_eq!((marks.doomed(), marks.zombies()), (0, 1));
-        assert_eq!(marks.unmark(7), Some(true));
+        assert!(slots.release(place), "the end sees it was a zombie");
+        marks.zombie_ended();
         assert_eq!((marks.doomed(), marks.zombies()), (0, 0));
     }
 
     #[test]
-    fn a_body_that_ended_is_never_marked() {
-        let marks = Marks::new();
-        assert!(!marks.mark(1, Duration::ZERO, Instant::now(), || false));
-        assert_eq!(marks.doomed(), 0);
-        assert_eq!(marks.unmark(1), None);
+    fn a_body_that_ended_is_never_a_zombie() {
+        let (slots, marks) = (Slots::new(), Marks::new());
+        let place = body(&slots, 1);
+        marks.mark(1, place, Duration::ZERO, Instant::now(), &slots, 100_000);
+        assert!(!slots.release(place));
+        let later = Instant::now() + SLACK * 2;
+        assert!(marks.promote(later, &slots).is_empty());
+        assert_eq!((marks.doomed(), marks.zombies()), (0, 0));
     }
 
     #[test]
     fn marks_fall_due_in_order_of_their_due_time_whatever_their_grace() {
-        let marks = Marks::new();
+        let (slots, marks) = (Slots::new(), Marks::new());
         let now = Instant::now();
-        marks.mark(1, Duration::from_secs(10), now, || true);
-        marks.mark(2, Duration::ZERO, now, || true);
-        assert_eq!(marks.promote(now + SLACK), [Duration::ZERO]);
-        assert_eq!(
-            marks.promote(now + SLACK + Duration::from_secs(10)).len(),
-            1
-        );
+        let (long, short) = (body(&slots, 1), body(&slots, 2));
+        marks.mark(1, long, Duration::from_secs(10), now, &slots, 100_000);
+        marks.mark(2, short, Duration::ZERO, now, &slots, 100_000);
+        assert_eq!(marks.promote(now + SLACK, &slots), [Duration::ZERO]);
+        let later = now + SLACK + Duration::from_secs(10);
+        assert_eq!(marks.promote(later, &slots).len(), 1);
     }
 
     #[test]
     fn an_outage_of_a_hundred_thousand_marks_is_linear() {
-        let marks = Marks::new();
+        let (slots, marks) = (Slots::new(), Marks::new());
         let now = Instant::now();
         let started = Instant::now();
-        for id in 0..100_000 {
-            marks.mark(id, Duration::ZERO, now, || true);
+        let places: Vec<Place> = (0..100_000).map(|id| body(&slots, id)).collect();
+        for (id, place) in places.iter().enumerate() {
+            marks.mark(id as u64, *place, Duration::ZERO, now, &slots, 100_000);
         }
-        for id in (0..100_000).step_by(2) {
-            marks.unmark(id);
+        for place in places.iter().step_by(2) {
+            assert!(!slots.release(*place));
         }
-        assert_eq!(marks.promote(now + SLACK).len(), 50_000);
-        for id in (1..100_000).step_by(2) {
-            assert_eq!(marks.unmark(id), Some(true));
-        }
-        assert_eq!((marks.doomed(), marks.zombies()), (0, 0));
-        // Quadratic work (the old list) took minutes here; linear, well
-        // under a second even unoptimized on a loaded machine.
+        assert_eq!(marks.promote(now + SLACK, &slots).len(), 50_000);
+        let mut zombies = places.iter().skip(1).step_by(2);
+        assert!(zombies.all(|place| slots.release(*place)));
+        assert_eq!(marks.doomed(), 0);
+        // Quadratic work (the first release's list) took minutes here;
+        // linear, well under a second even unoptimized on a loaded machine.
         assert!(
             started.elapsed() < Duration::from_secs(20),
             "{:?}",

@@ -9,16 +9,15 @@
 //!   [`Site::start`], `ended` when the body's future is dropped
 //!   ([`Site::end`]). `ended` is read first, so a snapshot never sees more
 //!   ended than started.
-//! - No zombie mark outlives its body. A cancellation ([`Site::mark_cancelled`])
-//!   counts the mark, then checks that the body is still recorded; an end
-//!   frees the body's record, then checks the count. Both sides use SeqCst
-//!   (or the overflow lock), so at least one sees the other: either the
-//!   cancellation sees the body gone and takes its count back, or the end
-//!   sees the count and removes the mark, under the marks' lock that the
-//!   cancellation holds from its count to its push. (`Marks` puts a
-//!   `seq_cst_point` between each side's store and its load: nothing in
-//!   std builds, a SeqCst fence for loom, which models SeqCst accesses as
-//!   AcqRel. The loom model is `loom_no_mark_outlives_its_body`.)
+//! - No zombie mark outlives its body, and no zombie's end goes unseen. A
+//!   cancellation ([`Site::mark_cancelled`]) only queues a mark; when it
+//!   falls due, the watchdog sets the zombie flag in the body's own slot
+//!   record with a compare-exchange that fails if the body has gone
+//!   (`Slots::mark_zombie`), and the body's end reads the flag in the swap
+//!   that frees its record. One word, one total order: either the flag is
+//!   set first and the end sees it, or the record is freed first and the
+//!   flag is never set. (Overflow records do the same under their lock.
+//!   The loom models are in `loom_tests::marks`.)
 
 use std::collections::HashMap;
 use std::panic::Location;
@@ -145,9 +144,9 @@ impl Site {
 
     /// The body is gone (its future was dropped).
     pub(crate) fn end(&'static self, body: BodyRef) {
-        // Freed before the marks are looked at: see the invariants.
-        self.slots.release(body.place);
-        if self.marks.unmark(body.id) == Some(true) {
+        // The zombie flag goes with the record: see the invariants.
+        if self.slots.release(body.place) {
+            self.marks.zombie_ended();
             report::zombie_ended(&self.origin);
         }
         self.counts.ended.fetch_add(1, Release);
@@ -155,22 +154,22 @@ impl Site {
     }
 
     /// The body was cancelled at `now` with `grace` to clean up: marks it,
-    /// unless it has ended already. Whether it was marked.
+    /// to be a zombie if it is still alive when the mark falls due. Whether
+    /// it was the site's first pending mark (the watchdog must be woken).
     pub(crate) fn mark_cancelled(
         &'static self,
         body: BodyRef,
         grace: Duration,
         now: std::time::Instant,
     ) -> bool {
-        self.marks.mark(body.id, grace, now, || {
-            self.slots.holds(body.place, body.id)
-        })
+        self.marks
+            .mark(body.id, body.place, grace, now, &self.slots, self.counts.live())
     }
 
     /// Marks the cancelled bodies whose time is up as zombies, reporting each
     /// once. Called by the watchdog.
     pub(crate) fn find_zombies(&'static self, now: std::time::Instant) {
-        for grace in self.marks.promote(now) {
+        for grace in self.marks.promote(now, &self.slots) {
             report::zombie(&self.origin, grace, grace + crate::marks::SLACK);
         }
     }
@@ -316,7 +315,7 @@ mod tests {
         let now = std::time::Instant::now();
         assert!(SITE.mark_cancelled(body, Duration::from_millis(500), now));
         assert!(!SITE.mark_cancelled(body, Duration::from_millis(500), now));
-        assert_eq!(SITE.marks.doomed(), 1);
+        assert_eq!(SITE.marks.doomed(), 2, "two pending marks, one body");
         SITE.find_zombies(now);
         assert_eq!(SITE.marks.zombies(), 0, "not due yet");
         SITE.find_zombies(now + Duration::from_secs(2));
@@ -327,12 +326,14 @@ mod tests {
     }
 
     #[test]
-    fn a_body_that_ended_is_never_marked() {
+    fn a_body_that_ended_is_never_a_zombie() {
         static SITE: Site = Site::new("unit", module_path!(), file!(), line!());
         let old = SITE.start(Instant::now());
         SITE.end(old);
-        assert!(!SITE.mark_cancelled(old, Duration::ZERO, std::time::Instant::now()));
-        assert_eq!(SITE.marks.doomed(), 0, "the old body is gone");
+        let now = std::time::Instant::now();
+        SITE.mark_cancelled(old, Duration::ZERO, now);
+        SITE.find_zombies(now + Duration::from_secs(2));
+        assert_eq!((SITE.marks.doomed(), SITE.marks.zombies()), (0, 0), "the old body is gone");
     }
 
     #[test]

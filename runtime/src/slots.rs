@@ -4,9 +4,14 @@
 //! how old the oldest live body is.
 //!
 //! `ids[i]` holds a body's id plus one, zero when free; a body claims a slot
-//! with one compare-exchange and frees it with one store. `starts[i]` is
-//! written by the owner after the claim and read only for ages, where a
-//! momentarily stale value is harmless (a zero start is skipped).
+//! with one compare-exchange and frees it with one swap. Its top bit says
+//! the body is a zombie: the watchdog sets it with a compare-exchange that
+//! fails if the body has gone, and the body's end reads it in the swap that
+//! frees the slot, so a zombie mark can neither outlive its body nor be
+//! missed by it. (An overflow entry keeps the same flag under the overflow
+//! lock.) `starts[i]` is written by the owner after the claim and read only
+//! for ages, where a momentarily stale value is harmless (a zero start is
+//! skipped).
 
 use std::sync::OnceLock;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
@@ -31,11 +36,38 @@ const PROBES: usize = 8;
 #[cfg(timebox_loom)]
 const PROBES: usize = 2;
 
+/// The top bit of a slot's id word: the body there is a zombie.
+const ZOMBIE: u64 = 1 << 63;
+
 /// Where one live body is recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Place {
     Slot(usize),
     Overflow(usize),
+}
+
+impl Place {
+    /// The top bit of a packed place: an overflow key, not a slot.
+    const OVERFLOW: u64 = 1 << 63;
+
+    /// The place as one word, for compact records of it.
+    pub(crate) fn pack(self) -> u64 {
+        match self {
+            Place::Slot(slot) => slot as u64,
+            Place::Overflow(key) => key as u64 | Self::OVERFLOW,
+        }
+    }
+
+    /// The place a [`Place::pack`] made.
+    pub(crate) fn unpack(word: u64) -> Place {
+        // Both fit a usize: they were one.
+        let index = (word & !Self::OVERFLOW) as usize;
+        if word & Self::OVERFLOW == 0 {
+            Place::Slot(index)
+        } else {
+            Place::Overflow(index)
+        }
+    }
 }
 
 /// The live bodies of one site, by id.
@@ -43,8 +75,8 @@ pub(crate) enum Place {
 pub(crate) struct Slots {
     ids: [AtomicU64; SLOTS],
     starts: [AtomicU64; SLOTS],
-    /// The bodies that found no free slot: id and start time.
-    overflow: Mutex<Slab<(u64, Instant)>>,
+    /// The bodies that found no free slot.
+    overflow: Mutex<Slab<Overflowed>>,
 }
 
 impl Slots {
@@ -68,7 +100,7 @@ impl Slots {
         }
     }
 
-    /// Records body `id`, started `now`.
+    /// Records body `id` (below 2^63), started `now`.
     pub(crate) fn claim(&self, id: u64, now: Instant) -> Place {
         let tag = id + 1;
         for probe in 0..PROBES {
@@ -83,29 +115,54 @@ impl Slots {
                 return Place::Slot(slot);
             }
         }
-        Place::Overflow(lock(&self.overflow).insert((id, now)))
+        let entry = Overflowed {
+            id,
+            start: now,
+            zombie: false,
+        };
+        Place::Overflow(lock(&self.overflow).insert(entry))
     }
 
-    /// Forgets the body at `place`.
-    pub(crate) fn release(&self, place: Place) {
+    /// Forgets the body at `place`; whether it was a zombie.
+    pub(crate) fn release(&self, place: Place) -> bool {
         match place {
             Place::Slot(slot) => {
                 self.starts[slot].store(0, Relaxed);
-                self.ids[slot].store(0, SeqCst);
+                self.ids[slot].swap(0, SeqCst) & ZOMBIE != 0
             }
-            Place::Overflow(key) => {
-                lock(&self.overflow).remove(key);
+            Place::Overflow(key) => lock(&self.overflow)
+                .remove(key)
+                .is_some_and(|entry| entry.zombie),
+        }
+    }
+
+    /// Marks body `id` at `place` a zombie, if it is still there and not
+    /// one already; whether it was marked now.
+    pub(crate) fn mark_zombie(&self, place: Place, id: u64) -> bool {
+        match place {
+            Place::Slot(slot) => {
+                let tag = id + 1;
+                self.ids[slot]
+                    .compare_exchange(tag, tag | ZOMBIE, SeqCst, Relaxed)
+                    .is_ok()
             }
+            Place::Overflow(key) => match lock(&self.overflow).get_mut(key) {
+                Some(entry) if entry.id == id && !entry.zombie => {
+                    entry.zombie = true;
+                    true
+                }
+                _ => false,
+            },
         }
     }
 
     /// Whether body `id` is still recorded at `place`.
     pub(crate) fn holds(&self, place: Place, id: u64) -> bool {
         match place {
-            Place::Slot(slot) => self.ids[slot].load(SeqCst) == id + 1,
+            Place::Slot(slot) => self.ids[slot].load(SeqCst) & !ZOMBIE == id + 1,
             Place::Overflow(key) => lock(&self.overflow)
                 .get(key)
-                .is_some_and(|(known, _)| *known == id),
+                .is_some_and(|entry| entry.id == id),
         }
     }
 
@@ -120,9 +177,17 @@ impl Slots {
             .filter(|ticks| *ticks != 0)
             .min()
             .map(from_ticks);
-        let overflow = lock(&self.overflow).iter().map(|(_, start)| *start).min();
+        let overflow = lock(&self.overflow).iter().map(|entry| entry.start).min();
         slots.into_iter().chain(overflow).min()
     }
+}
+
+/// A body that found no free slot.
+#[derive(Debug)]
+struct Overflowed {
+    id: u64,
+    start: Instant,
+    zombie: bool,
 }
 
 /// Nanoseconds since [`epoch`], plus one (zero means free): a start time
@@ -180,6 +245,10 @@ impl<T> Slab<T> {
         }
     }
 
+    fn get_mut(&mut self, key: usize) -> Option<&mut T> {
+        self.slots.get_mut(key).and_then(Option::as_mut)
+    }
+
     fn get(&self, key: usize) -> Option<&T> {
         self.slots.get(key).and_then(Option::as_ref)
     }
@@ -233,5 +302,26 @@ mod tests {
         assert_eq!(old, new, "same slot, reused");
         assert!(!slots.holds(old, 0));
         assert!(slots.holds(new, SLOTS as u64));
+    }
+
+    #[test]
+    fn a_zombie_flag_is_set_once_on_a_live_body_and_read_by_its_end() {
+        let slots = Slots::new();
+        let places: Vec<_> = (0..100)
+            .map(|id| (id, slots.claim(id, Instant::now())))
+            .collect();
+        for &(id, place) in &places {
+            assert!(slots.mark_zombie(place, id), "{place:?}");
+            assert!(!slots.mark_zombie(place, id), "once");
+            assert!(slots.holds(place, id), "still recorded");
+        }
+        let (gone_id, gone) = places[0];
+        assert!(slots.release(gone));
+        assert!(!slots.mark_zombie(gone, gone_id), "not after its end");
+        for &(_, place) in &places[1..] {
+            assert!(slots.release(place));
+        }
+        let fresh = slots.claim(500, Instant::now());
+        assert!(!slots.release(fresh), "a new tenant is not a zombie");
     }
 }

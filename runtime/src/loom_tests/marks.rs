@@ -1,6 +1,7 @@
 //! Zombie marks against the body's end, as the registry drives them:
-//! `Site::end` frees the slot, then unmarks; `Site::mark_cancelled` marks
-//! with a check of the slot; the watchdog promotes.
+//! `Site::end` frees the slot and learns from it whether the body was a
+//! zombie; `Site::mark_cancelled` queues a mark; the watchdog promotes it,
+//! flagging the body's own record if it is still there.
 
 use std::time::{Duration, Instant};
 
@@ -30,16 +31,20 @@ impl Body {
         })
     }
 
-    /// `Site::end`: the record goes first, then the mark.
-    fn end(&self) -> Option<bool> {
-        self.slots.release(self.place);
-        self.marks.unmark(ID)
+    /// `Site::end`: the record goes, with its zombie flag; whether it was
+    /// a zombie.
+    fn end(&self) -> bool {
+        let zombie = self.slots.release(self.place);
+        if zombie {
+            self.marks.zombie_ended();
+        }
+        zombie
     }
 
     /// `Site::mark_cancelled`.
-    fn cancel(&self, now: Instant) -> bool {
+    fn cancel(&self, now: Instant) {
         self.marks
-            .mark(ID, Duration::ZERO, now, || self.slots.holds(self.place, ID))
+            .mark(ID, self.place, Duration::ZERO, now, &self.slots, 1);
     }
 }
 
@@ -52,16 +57,12 @@ fn loom_no_mark_outlives_its_body() {
             let body = Arc::clone(&body);
             thread::spawn(move || body.cancel(now))
         };
-        let unmarked = body.end();
-        let marked = canceller.join().unwrap();
-        assert_eq!(
-            (body.marks.doomed(), body.marks.zombies()),
-            (0, 0),
-            "a mark outlived its body (marked: {marked})"
-        );
-        // The end took the mark only if there was one to take.
-        assert!(unmarked.is_none() || marked);
-        assert_eq!(body.marks.unmark(ID), None);
+        let was_zombie = body.end();
+        canceller.join().unwrap();
+        assert!(!was_zombie, "nothing promoted it");
+        // Whenever the mark falls due, the body is gone: no zombie.
+        assert!(body.marks.promote(now + SLACK, &body.slots).is_empty());
+        assert_eq!((body.marks.doomed(), body.marks.zombies()), (0, 0));
     });
 }
 
@@ -71,23 +72,20 @@ fn loom_a_zombie_is_reported_at_most_once_and_counters_settle() {
         let body = Body::start();
         let now = Instant::now();
         let due = now + SLACK;
-        let canceller = {
-            let body = Arc::clone(&body);
-            thread::spawn(move || body.cancel(now))
-        };
+        body.cancel(now);
         let watchdog = {
             let body = Arc::clone(&body);
-            thread::spawn(move || body.marks.promote(due).len())
+            thread::spawn(move || body.marks.promote(due, &body.slots).len())
         };
-        let unmarked = body.end();
-        let marked = canceller.join().unwrap();
+        let was_zombie = body.end();
         let reported = watchdog.join().unwrap();
         assert!(reported <= 1);
-        assert!(reported == 0 || marked, "reported a zombie never marked");
-        if unmarked == Some(true) {
-            assert_eq!(reported, 1, "ended as a zombie that was not reported");
-        }
+        // The end saw the flag exactly when the watchdog reported it.
+        assert_eq!(was_zombie, reported == 1);
         assert_eq!((body.marks.doomed(), body.marks.zombies()), (0, 0));
-        assert!(body.marks.promote(due).is_empty(), "reported twice");
+        assert!(
+            body.marks.promote(due, &body.slots).is_empty(),
+            "reported twice"
+        );
     });
 }
