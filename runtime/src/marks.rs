@@ -68,10 +68,14 @@ struct Mark {
     grace: u64,
 }
 
-/// The process's first mark, on the real clock: marks' times count from it.
+/// An hour before the process's first mark, on the real clock: marks'
+/// times count from it, and every `now` a mark is given lies after it.
 fn epoch() -> Instant {
     static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    *EPOCH.get_or_init(Instant::now)
+    *EPOCH.get_or_init(|| {
+        let now = Instant::now();
+        now.checked_sub(Duration::from_secs(3600)).unwrap_or(now)
+    })
 }
 
 /// `d` in nanoseconds, saturated.
