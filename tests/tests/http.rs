@@ -9,18 +9,15 @@ use timebox_examples::http::{
     Client, Endpoint, Outcome, Server, Settings, live_calls, live_handlers,
 };
 use timebox_tests::{SETTLE, serial};
-use tokio::runtime::{Builder, Runtime};
+use tokio::runtime::Runtime;
 use tokio::time::Instant;
 
 /// Generous slack for timing bounds on a loaded CI machine.
 const SLACK: Duration = Duration::from_secs(10);
 
+/// Every test here runs on the two-worker runtime, real clock.
 fn runtime() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime builds")
+    timebox_tests::Flavor::MultiThread2.runtime()
 }
 
 /// Waits (bounded by [`SETTLE`], with backoff) until nothing is alive on

@@ -16,7 +16,7 @@ use timebox_examples::services::proto::storage_server::{Storage, StorageServer};
 use timebox_examples::services::proto::{GetRequest, Item};
 use timebox_tests::{DropCounter, SETTLE, serial};
 use tokio::net::TcpListener;
-use tokio::runtime::{Builder, Runtime};
+use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tonic::transport::server::TcpIncoming;
@@ -26,12 +26,9 @@ use tower::Layer;
 
 const SLACK: Duration = Duration::from_secs(1);
 
+/// Every test here runs on the two-worker runtime, real clock.
 fn runtime() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime builds")
+    timebox_tests::Flavor::MultiThread2.runtime()
 }
 
 /// Id 0 stalls; id 1 answers with the budget the method saw (in µs) as its
@@ -100,14 +97,6 @@ impl Drop for Server {
     }
 }
 
-async fn settle() {
-    let start = std::time::Instant::now();
-    while timebox::live() != 0 {
-        assert!(start.elapsed() < SETTLE, "{} still alive", timebox::live());
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-}
-
 #[test]
 fn a_stalled_method_is_deadline_exceeded_for_a_tonic_client() {
     let _serial = serial();
@@ -134,7 +123,7 @@ fn a_stalled_method_is_deadline_exceeded_for_a_tonic_client() {
         request.set_timeout(Duration::from_secs(30));
         let status = client.get(request).await.unwrap_err();
         assert_eq!(status.code(), Code::DeadlineExceeded);
-        settle().await;
+        timebox_tests::settle().await;
     });
 }
 
@@ -147,7 +136,7 @@ fn a_timed_read_inside_the_method_converts_to_a_status() {
         let status = client.get(GetRequest { id: 2 }).await.unwrap_err();
         assert_eq!(status.code(), Code::DeadlineExceeded);
         assert_eq!(status.message(), "`timebox::call` timed out after 20ms");
-        settle().await;
+        timebox_tests::settle().await;
     });
 }
 
@@ -194,7 +183,7 @@ fn the_method_sees_the_budget_the_client_sent() {
         let mut client = propagating;
         let item = client.get(GetRequest { id: 1 }).await.unwrap().into_inner();
         assert!(budget_of(item) > ceiling - SLACK);
-        settle().await;
+        timebox_tests::settle().await;
     });
 }
 
@@ -225,7 +214,7 @@ fn a_propagated_call_to_a_stalled_method_ends_before_the_deadline() {
             assert!(ended.elapsed() < SETTLE, "the method outlived the call");
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        settle().await;
+        timebox_tests::settle().await;
     });
 }
 
@@ -255,6 +244,6 @@ fn a_client_that_hangs_up_drops_the_method() {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         assert!(hung_up.elapsed() < SLACK, "long before the 60 s ceiling");
-        settle().await;
+        timebox_tests::settle().await;
     });
 }

@@ -19,7 +19,7 @@ use timebox::grpc_timeout;
 use timebox::tower::{DeadlineLayer, Propagate, PropagateLayer};
 use timebox_tests::{DropCounter, SETTLE, serial};
 use tokio::net::TcpListener;
-use tokio::runtime::{Builder, Runtime};
+use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tower::{Layer, ServiceExt};
@@ -30,12 +30,9 @@ type Client = Propagate<legacy::Client<HttpConnector, Empty<Bytes>>>;
 /// Slack for timing bounds on a loaded CI machine.
 const SLACK: Duration = Duration::from_secs(1);
 
+/// Every test here runs on the two-worker runtime, real clock.
 fn runtime() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime builds")
+    timebox_tests::Flavor::MultiThread2.runtime()
 }
 
 /// A server whose `/budget` answers with the budget its handler was given
@@ -111,15 +108,6 @@ async fn seen(server: &Server, headers: &[&str]) -> Duration {
     Duration::from_micros(response.text().await.unwrap().parse().unwrap())
 }
 
-/// Waits (bounded) until no timed call is alive in this process.
-async fn settle() {
-    let start = std::time::Instant::now();
-    while timebox::live() != 0 {
-        assert!(start.elapsed() < SETTLE, "{} still alive", timebox::live());
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-}
-
 #[test]
 fn the_handler_sees_the_smaller_of_the_ceiling_and_the_header() {
     let _serial = serial();
@@ -146,7 +134,7 @@ fn the_handler_sees_the_smaller_of_the_ceiling_and_the_header() {
             seen(&server, &["3S", "bad", "90m"]).await,
             Duration::from_millis(90)
         ));
-        settle().await;
+        timebox_tests::settle().await;
     });
 }
 
@@ -164,7 +152,7 @@ fn no_budget_left_is_an_immediate_504() {
             .unwrap();
         assert_eq!(response.status(), 504);
         assert!(start.elapsed() < SLACK);
-        settle().await;
+        timebox_tests::settle().await;
     });
 }
 
@@ -184,7 +172,7 @@ fn a_stalled_handler_is_answered_504_at_its_budget_and_dropped() {
         assert_eq!(response.status(), 504);
         assert!(took >= Duration::from_millis(150) && took < Duration::from_millis(150) + SLACK);
         assert_eq!(server.handlers.count(), 1);
-        settle().await;
+        timebox_tests::settle().await;
     });
 }
 
@@ -216,7 +204,7 @@ fn a_client_that_hangs_up_drops_the_handler() {
         }
         // Long before the 60 s ceiling.
         assert!(hung_up.elapsed() < SLACK);
-        settle().await;
+        timebox_tests::settle().await;
     });
 }
 
@@ -235,7 +223,7 @@ fn an_axum_handler_returns_a_timebox_error() {
             response.text().await.unwrap(),
             "`timed_out` timed out after 30ms"
         );
-        settle().await;
+        timebox_tests::settle().await;
     });
 }
 
@@ -290,6 +278,6 @@ fn propagate_sends_the_callers_budget_and_nothing_outside_a_call() {
             assert!(dropped.elapsed() < SETTLE);
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        settle().await;
+        timebox_tests::settle().await;
     });
 }

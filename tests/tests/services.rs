@@ -7,14 +7,11 @@ use std::time::Duration;
 
 use timebox_examples::services::{End, Hop, Outcome, Settings, System};
 use timebox_tests::{SETTLE, serial};
-use tokio::runtime::{Builder, Runtime};
+use tokio::runtime::Runtime;
 
+/// Every test here runs on the two-worker runtime, real clock.
 fn runtime() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime builds")
+    timebox_tests::Flavor::MultiThread2.runtime()
 }
 
 /// Waits (bounded) until no hop has a request in flight and no tier a timed
