@@ -91,15 +91,32 @@ impl Drop for LiveRoot {
 /// [`OutcomeGuard::set`], the body never finished: it panicked (the panic
 /// is unwinding through it) or it was dropped.
 #[derive(Debug)]
-pub(crate) struct OutcomeGuard(Option<&'static Site>);
+pub(crate) struct OutcomeGuard {
+    site: Option<&'static Site>,
+    /// A timed call's (inline mode), not a child's: dropped unset, its
+    /// caller went away, which is reported as the cancellation it is.
+    call: bool,
+}
 
 impl OutcomeGuard {
+    /// The outcome of a `timebox::spawn` child.
     pub(crate) fn new(site: &'static Site) -> Self {
-        OutcomeGuard(Some(site))
+        OutcomeGuard {
+            site: Some(site),
+            call: false,
+        }
+    }
+
+    /// The outcome of a timed call run by its caller's own task.
+    pub(crate) fn call(site: &'static Site) -> Self {
+        OutcomeGuard {
+            site: Some(site),
+            call: true,
+        }
     }
 
     pub(crate) fn set(&mut self, outcome: Outcome) {
-        if let Some(site) = self.0.take() {
+        if let Some(site) = self.site.take() {
             site.record(outcome);
         }
     }
@@ -107,10 +124,14 @@ impl OutcomeGuard {
 
 impl Drop for OutcomeGuard {
     fn drop(&mut self) {
-        self.set(if std::thread::panicking() {
-            Outcome::Panicked
+        let Some(site) = self.site else { return };
+        if std::thread::panicking() {
+            self.set(Outcome::Panicked);
         } else {
-            Outcome::Cancelled
-        });
+            self.set(Outcome::Cancelled);
+            if self.call {
+                crate::report::caller_gone(&site.origin);
+            }
+        }
     }
 }

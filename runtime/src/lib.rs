@@ -344,10 +344,18 @@
 //! # }
 //! ```
 //!
-//! With the `tracing` feature every call gets a span and every timeout,
-//! cancellation and zombie a WARN event; with the `metrics` feature,
-//! `timebox_calls_total{site, outcome}`, `timebox_tasks_live{site}` and
-//! `timebox_tasks_zombie{site}` reach any `metrics` exporter.
+//! With the `tracing` feature every call's body runs in an INFO span named
+//! `timed`, target `timebox`, with the fields `site`, `file`, `line` and
+//! `timeout_ms` (a `timebox::spawn` child runs in the span it was spawned
+//! in); every timeout and cancellation is a WARN event of target `timebox`
+//! with `site`, `file`, `line`, `kind` (`Elapsed`, `Cancelled`, or
+//! `CallerGone` when the caller's future was dropped mid-wait) and the
+//! error's message, and every zombie a WARN event with `grace_ms`. With the
+//! `metrics` feature, `timebox_calls_total{site, file, line, outcome}`
+//! (`outcome` one of `ok`, `elapsed`, `cancelled`, `panicked`),
+//! `timebox_tasks_live{site, file, line}` and
+//! `timebox_tasks_zombie{site, file, line}` (both 0 from a site's first
+//! call) reach any `metrics` exporter.
 //!
 //! # Limits
 //!

@@ -81,6 +81,23 @@ pub(crate) fn no_value(site: &'static Origin, err: &Error) {
     let _ = (site, err);
 }
 
+/// A timed call of `site` was cancelled because its caller went away (its
+/// future was dropped mid-wait: `select!`, an outer timeout, a client that
+/// hung up). Nobody gets an error to log, so this is the only trace.
+pub(crate) fn caller_gone(site: &'static Origin) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        target: "timebox",
+        site = site.name,
+        file = site.file,
+        line = site.line,
+        kind = "CallerGone",
+        "`{}` was cancelled: its caller went away",
+        site.name
+    );
+    let _ = site;
+}
+
 /// A cancelled body is still alive `after` its cancellation, past its grace
 /// period: reported once.
 pub(crate) fn zombie(site: &'static Origin, grace: Duration, after: Duration) {

@@ -395,3 +395,32 @@ async fn a_zombie_is_reported_once_and_its_gauge_returns_to_zero() {
     wait_until("the zombie to end", || value(values, gauge) == 0.0).await;
     assert_eq!(zombie_events(), 1, "reported once");
 }
+
+#[timed(secs = 5, name = "observed_abandoned")]
+async fn abandoned() -> Result<(), timebox::Error> {
+    std::future::pending().await
+}
+
+#[timed(secs = 5, inline, name = "observed_abandoned_inline")]
+async fn abandoned_inline() -> Result<(), timebox::Error> {
+    std::future::pending().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_that_goes_away_is_a_warning_in_both_modes() {
+    let (capture, _) = observed();
+    let hang_up = Duration::from_millis(10);
+    assert!(tokio::time::timeout(hang_up, abandoned()).await.is_err());
+    assert!(
+        tokio::time::timeout(hang_up, abandoned_inline())
+            .await
+            .is_err()
+    );
+    for site in ["observed_abandoned", "observed_abandoned_inline"] {
+        let warnings: Vec<String> = lines_about(capture, site)
+            .into_iter()
+            .filter(|l| l.starts_with("WARN timebox") && l.contains("its caller went away"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{site}: {warnings:#?}");
+    }
+}

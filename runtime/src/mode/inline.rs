@@ -36,7 +36,7 @@ pub fn run_inline<F: Future>(spec: Spec, body: F) -> InlineCall<impl Future<Outp
         race: Race::default(),
         open: Some(Open {
             live: Live::new(Arc::clone(&scope)),
-            outcome: OutcomeGuard::new(spec.site),
+            outcome: OutcomeGuard::call(spec.site),
             close: CloseOnDrop(scope),
         }),
     }

@@ -270,6 +270,7 @@ impl<T> Drop for PendingCall<T> {
         if self.armed {
             // The caller's future was dropped mid-wait.
             self.scope.site.record(Outcome::Cancelled);
+            report::caller_gone(&self.scope.site.origin);
             self.stop();
         }
         self.scope.close();
