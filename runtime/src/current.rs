@@ -75,8 +75,22 @@ pub fn remaining() -> Option<Duration> {
 /// assert_eq!(give_up().await.unwrap_err().kind(), ErrorKind::Cancelled);
 /// # }
 /// ```
+///
+/// During a grace period the call is cancelled already, so the token is
+/// too, as [`is_cancelled`] says.
 pub fn token() -> Option<CancellationToken> {
-    Scope::with_current(|s| s.in_timed_call().then(|| s.token())).flatten()
+    Scope::with_current(|s| s.in_timed_call().then(|| own_token(s))).flatten()
+}
+
+/// The scope's token; in a cleanup scope, one cancelled already: to the
+/// body, its call is cancelled (what the cleanup starts is not).
+fn own_token(scope: &Scope) -> CancellationToken {
+    if scope.cleaning_up {
+        let cancelled = CancellationToken::new();
+        cancelled.cancel();
+        return cancelled;
+    }
+    scope.token()
 }
 
 /// Resolves when the current timed call is cancelled (by its deadline, its

@@ -55,6 +55,10 @@ async fn upload() -> Result<(), timebox::Error> {
         timebox::is_cancelled(),
         "to the body, its call is cancelled"
     );
+    assert!(
+        timebox::token().is_some_and(|t| t.is_cancelled()),
+        "and its token agrees"
+    );
     let child = timebox::spawn(async { tokio::time::sleep(Duration::from_millis(5)).await });
     let flushed = flush().await.map_err(|e| e.kind());
     let child_ran = child.await.is_ok();
