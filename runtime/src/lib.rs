@@ -465,6 +465,9 @@ above_the_leaves! {
     mod tasks;
     pub mod testing;
     // The attribute's function form, and the integrations built on it.
+    #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+    pub mod debug;
     mod function;
     #[cfg(any(feature = "axum", feature = "tonic"))]
     mod integrations;

@@ -115,3 +115,30 @@ fn a_client_hang_up_reaches_storage() {
         }
     });
 }
+
+#[test]
+fn the_edge_serves_the_debug_page_naming_its_sites() {
+    let _serial = serial();
+    runtime().block_on(async {
+        let system = System::start(Settings::default()).await.unwrap();
+        let url = format!("http://{}/debug/timebox", system.edge.addr());
+        let client = reqwest::Client::new();
+        let get = |url: String| {
+            let client = client.clone();
+            async move { client.get(url).send().await.unwrap() }
+        };
+        let first = get(format!("{url}?reset")).await;
+        assert_eq!(first.status(), 200);
+        assert_eq!(
+            system.client.get(1).await,
+            Outcome::Ok("item 1 = value-1 (7 bytes)".into())
+        );
+        let page = get(url).await.text().await.unwrap();
+        let (since, every) = page.split_once("# every site").expect(&page);
+        assert!(since.starts_with("# timebox: since the base"), "{page}");
+        // The request just served is in the diff, at the edge's layer site.
+        assert!(since.contains("edge "), "{page}");
+        assert!(every.contains("  site"), "{page}");
+        settle(&system).await;
+    });
+}

@@ -45,6 +45,7 @@ impl EdgeTier {
         let addr = listener.local_addr()?;
         let app = Router::new()
             .route("/item/{id}", get(item))
+            .route("/debug/timebox", get(debug_page))
             .layer(DeadlineLayer::new(settings.ceiling).name("edge"))
             .with_state(edge);
         let (stop, stopping) = watch::channel(false);
@@ -130,4 +131,10 @@ impl IntoResponse for EdgeError {
             }
         }
     }
+}
+
+/// `GET /debug/timebox`: this process's timed sites and what happened since
+/// the page's base, as Go's `net/http/pprof` serves goroutines.
+async fn debug_page(request: axum::extract::Request) -> impl IntoResponse {
+    timebox::debug::page(&request)
 }
