@@ -31,6 +31,17 @@ impl tracing::field::Visit for Fields {
     }
 }
 
+impl Capture {
+    /// The innermost span the current thread is in: its id, its fields as
+    /// text, its metadata.
+    fn innermost(&self) -> Option<(u64, String, &'static tracing::Metadata<'static>)> {
+        let thread = std::thread::current().id();
+        let id = *self.entered.lock().unwrap().get(&thread)?.last()?;
+        let (fields, metadata) = self.spans.lock().unwrap().get(&id).cloned()?;
+        Some((id, fields, metadata))
+    }
+}
+
 impl tracing::Subscriber for &'static Capture {
     fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
         true
@@ -56,28 +67,14 @@ impl tracing::Subscriber for &'static Capture {
         ));
         event.record(&mut fields);
         // The innermost span this thread is in, if any: ` in=[SPAN ...]`.
-        let thread = std::thread::current().id();
-        let inner = self
-            .entered
-            .lock()
-            .unwrap()
-            .get(&thread)
-            .and_then(|s| s.last().copied());
-        if let Some((span, _)) = inner.and_then(|id| self.spans.lock().unwrap().get(&id).cloned()) {
+        if let Some((_, span, _)) = self.innermost() {
             fields.0.push_str(&format!(" in=[{span}]"));
         }
         self.lines.lock().unwrap().push(fields.0);
     }
     fn current_span(&self) -> tracing_core::span::Current {
-        let thread = std::thread::current().id();
-        let inner = self
-            .entered
-            .lock()
-            .unwrap()
-            .get(&thread)
-            .and_then(|s| s.last().copied());
-        match inner.and_then(|id| Some((id, self.spans.lock().unwrap().get(&id)?.1))) {
-            Some((id, metadata)) => {
+        match self.innermost() {
+            Some((id, _, metadata)) => {
                 tracing_core::span::Current::new(tracing::span::Id::from_u64(id), metadata)
             }
             None => tracing_core::span::Current::none(),
