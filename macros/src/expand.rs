@@ -6,18 +6,20 @@
 //!     async fn f(args) -> R { body }
 //! Output:
 //!     async fn f(args) -> R {
-//!         let result = ::timebox::__private::run(
+//!         let call = ::timebox::__private::run(
 //!             ::timebox::__private::Spec::new({ static SITE: Site = ..; &SITE }, Duration::from_secs(1)),
 //!             async move {
 //!                 if false { let r: R = loop {}; return r; } // pins the block's output to R
 //!                 let _ = (&args,);                          // moves every argument in
 //!                 { body }
 //!             },
-//!         ).await;
-//!         ::timebox::__private::finish(result)
+//!         );
+//!         ::timebox::__private::finish(call).await
 //!     }
-//! `run` gives `Result<R, timebox::Error>`; `finish` converts the error into
-//! the declared one. With `fallback = X`, a `match` turns `Err` into `X`.
+//! `run` gives a future of `Result<R, timebox::Error>`; `finish` counts a
+//! returned `Err` as the outcome `err` and converts the timebox error into
+//! the declared one. With `fallback = X`, a `match` turns `Err` into `X`
+//! (and `Judge` counts a returned `Err` where `R` is a `Result`).
 
 use proc_macro2::{Group, Ident, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
@@ -89,7 +91,7 @@ pub(crate) fn call(
     let helper = respan(helper, async_span);
     let args = Group::new(proc_macro2::Delimiter::Parenthesis, quote!(#spec, #body));
     let args = respan_group(args, async_span);
-    let result = quote_spanned!(async_span=> #helper #args .await);
+    let call = quote_spanned!(async_span=> #helper #args);
 
     let value = quote::format_ident!("value", span = Span::mixed_site());
     let fallback = match &config.on_timeout {
@@ -111,12 +113,23 @@ pub(crate) fn call(
         OnTimeout::Error => None,
     };
     match fallback {
-        Some(fallback) => quote! {
-            match #result {
+        Some(fallback) => {
+            // A returned `Err` is counted `err` where the type is a
+            // `Result` (see `Judge`); any other value counts `ok`.
+            let call = match output_type(output) {
+                Some(ty) => quote!({
+                    use #private::{JudgeAnything as _, JudgeResult as _};
+                    (&#private::Judge::<#ty>::new()).judged(#call)
+                }),
+                None => call,
+            };
+            quote! {
+                match #call.await {
                 ::core::result::Result::Ok(#value) => #value,
-                ::core::result::Result::Err(_) => #fallback,
+                    ::core::result::Result::Err(_) => #fallback,
+                }
             }
-        },
+        }
         None => {
             // Spanned at the return type's first token, so that a type
             // breaking the rule gets its one error there.
@@ -127,10 +140,10 @@ pub(crate) fn call(
             let private = respan(private.clone(), first);
             // In the user's context: rustc points at an argument only when
             // it shares the call's context.
-            let value = Ident::new("__timebox_result", first);
+            let value = Ident::new("__timebox_call", first);
             quote_spanned! {first=>
-                let #value = #result;
-                #private::finish(#value)
+                let #value = #call;
+                #private::finish(#value).await
             }
         }
     }

@@ -145,18 +145,24 @@ where
 /// `grpc-timeout` header, started when the request arrived, and the call's
 /// deadline must not come after it. The time left at the first poll is
 /// rounded down to whole microseconds, so it never exceeds the budget and
-/// errors print it readably.
+/// errors print it readably. The service's `Err` counts as the outcome
+/// `err`.
 #[cfg(feature = "tower")]
-pub(crate) async fn inline_from<F: Future>(
+pub(crate) async fn inline_from<F>(
     site: &'static Site,
     start: Instant,
     budget: Duration,
     body: F,
-) -> Result<F::Output, Error> {
+) -> Result<F::Output, Error>
+where
+    F: Future,
+    F::Output: crate::mode::Returned,
+{
     let spent = Instant::now().saturating_duration_since(start);
     let left = budget.saturating_sub(spent);
     let left = Duration::new(left.as_secs(), left.subsec_micros() * 1_000);
-    run_inline(Spec::new(site, left), body).await
+    // The service's own `Err` is counted `err`.
+    crate::mode::judged(run_inline(Spec::new(site, left), body)).await
 }
 
 /// The site named `name` of the call at `location`: for the layers, which

@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
+use crate::error::{Error, ErrorKind};
 use crate::outcome::Outcome;
 use crate::registry::{BodyRef, Site};
+use crate::report::CallRecord;
 use crate::scope::Scope;
 
 /// Keeps the body of a scope counted in [`live`](crate::live) for as long
@@ -93,9 +95,16 @@ impl Drop for LiveRoot {
 #[derive(Debug)]
 pub(crate) struct OutcomeGuard {
     site: Option<&'static Site>,
-    /// A timed call's (inline mode), not a child's: dropped unset, its
-    /// caller went away, which is reported as the cancellation it is.
-    call: bool,
+    /// A timed call's (inline mode), not a child's.
+    call: Option<CallEnd>,
+}
+
+/// What the outcome guard of a timed call (inline mode) holds: the call's
+/// reports, and its scope, closed once the outcome is recorded.
+#[derive(Debug)]
+struct CallEnd {
+    record: CallRecord,
+    scope: Arc<Scope>,
 }
 
 impl OutcomeGuard {
@@ -103,35 +112,60 @@ impl OutcomeGuard {
     pub(crate) fn new(site: &'static Site) -> Self {
         OutcomeGuard {
             site: Some(site),
-            call: false,
+            call: None,
         }
     }
 
-    /// The outcome of a timed call run by its caller's own task.
-    pub(crate) fn call(site: &'static Site) -> Self {
+    /// The outcome of the timed call that owns `scope`, run by its caller's
+    /// own task. Dropped unset, its caller went away: the cancellation it
+    /// is, reported as such, unless the deadline had passed (the caller is
+    /// the parent whose deadline this call inherited): then it timed out.
+    /// The scope closes when this is dropped, after the outcome.
+    pub(crate) fn call(record: CallRecord, scope: Arc<Scope>) -> Self {
         OutcomeGuard {
-            site: Some(site),
-            call: true,
+            site: Some(scope.site),
+            call: Some(CallEnd { record, scope }),
         }
+    }
+
+    /// The scope of the call, for a timed call's guard.
+    pub(crate) fn scope(&self) -> Option<&Arc<Scope>> {
+        self.call.as_ref().map(|call| &call.scope)
     }
 
     pub(crate) fn set(&mut self, outcome: Outcome) {
         if let Some(site) = self.site.take() {
             site.record(outcome);
+            if let Some(call) = &self.call {
+                call.record.ended(&site.origin, outcome);
+            }
         }
     }
 }
 
 impl Drop for OutcomeGuard {
     fn drop(&mut self) {
-        let Some(site) = self.site else { return };
-        if std::thread::panicking() {
-            self.set(Outcome::Panicked);
-        } else {
-            self.set(Outcome::Cancelled);
-            if self.call {
-                crate::report::caller_gone(&site.origin);
+        if let Some(site) = self.site {
+            if std::thread::panicking() {
+                self.set(Outcome::Panicked);
+            } else if let Some(call) = &self.call {
+                match call.scope.budget.as_ref().filter(|b| b.has_passed()) {
+                    Some(budget) => {
+                        let err = Error::new(ErrorKind::Elapsed, budget);
+                        self.set(Outcome::Elapsed);
+                        crate::report::no_value(&site.origin, &err);
+                    }
+                    None => {
+                        self.set(Outcome::Cancelled);
+                        crate::report::caller_gone(&site.origin);
+                    }
+                }
+            } else {
+                self.set(Outcome::Cancelled);
             }
+        }
+        if let Some(call) = &self.call {
+            call.scope.close();
         }
     }
 }

@@ -345,17 +345,29 @@
 //! ```
 //!
 //! With the `tracing` feature every call's body runs in an INFO span named
-//! `timed`, target `timebox`, with the fields `site`, `file`, `line` and
-//! `timeout_ms` (a `timebox::spawn` child runs in the span it was spawned
-//! in); every timeout and cancellation is a WARN event of target `timebox`
-//! with `site`, `file`, `line`, `kind` (`Elapsed`, `Cancelled`, or
-//! `CallerGone` when the caller's future was dropped mid-wait) and the
-//! error's message, and every zombie a WARN event with `grace_ms`. With the
-//! `metrics` feature, `timebox_calls_total{site, file, line, outcome}`
-//! (`outcome` one of `ok`, `elapsed`, `cancelled`, `panicked`),
-//! `timebox_tasks_live{site, file, line}` and
+//! `timed`, target `timebox`, with the fields `site`, `file`, `line`,
+//! `timeout_ms` and `outcome` (recorded when the call ends; a
+//! `timebox::spawn` child runs in the span it was spawned in); every
+//! timeout and cancellation is a WARN event of target `timebox` with `site`,
+//! `file`, `line`, `kind` (`Elapsed`, `Cancelled`, or `CallerGone` when the
+//! caller's future was dropped mid-wait) and the error's message, and every
+//! zombie a WARN event with `grace_ms`. With the `metrics` feature,
+//! `timebox_calls_total{site, file, line, outcome}`, the histogram
+//! `timebox_call_duration_seconds{site, file, line, outcome}` (from the
+//! call's start to its end), `timebox_tasks_live{site, file, line}` and
 //! `timebox_tasks_zombie{site, file, line}` (both 0 from a site's first
 //! call) reach any `metrics` exporter.
+//!
+//! An outcome (the label, the span's field, and the [`SiteStats`] counter
+//! of the same name) is one of:
+//!
+//! | outcome | the call |
+//! |---|---|
+//! | `ok` | returned the body's value (for a `Result`, an `Ok`) |
+//! | `err` | returned the body's `Err`, in time: the work failed, not its time |
+//! | `elapsed` | ran out of time: its own deadline or one it inherited from an enclosing call passed (a nested call ended by it, and an `Err` that reaches the caller as the deadline passes, count here too) |
+//! | `cancelled` | was cancelled before its deadline: by its token, its parent, a runtime shutdown, or its caller going away |
+//! | `panicked` | its body panicked |
 //!
 //! # Limits
 //!
@@ -597,7 +609,9 @@ pub use timebox_macros::timed;
 pub mod __private {
     pub use crate::mode::inline::run_inline;
     pub use crate::mode::task::{Call, run};
-    pub use crate::mode::{Spec, TimedResult, finish};
+    pub use crate::mode::{
+        Finish, Judge, JudgeAnything, JudgeResult, Judged, Returned, Spec, TimedResult, finish,
+    };
     pub use crate::registry::{Site, registry_roundtrip};
     pub use core::time::Duration;
 }

@@ -4,8 +4,10 @@
 /// How a call ended, as its caller saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Outcome {
-    /// The body's value reached the caller.
+    /// The body's value reached the caller (for a `Result`, an `Ok`).
     Ok,
+    /// The body returned a `Result::Err`, and it reached the caller.
+    Err,
     /// The deadline passed first.
     Elapsed,
     /// Cancelled before the deadline, or the caller went away.
@@ -20,6 +22,7 @@ impl Outcome {
     pub(crate) fn label(self) -> &'static str {
         match self {
             Outcome::Ok => "ok",
+            Outcome::Err => "err",
             Outcome::Elapsed => "elapsed",
             Outcome::Cancelled => "cancelled",
             Outcome::Panicked => "panicked",

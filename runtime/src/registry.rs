@@ -76,6 +76,7 @@ pub(crate) struct Counts {
     pub(crate) ended: AtomicU64,
     pub(crate) started: AtomicU64,
     pub(crate) ok: AtomicU64,
+    pub(crate) err: AtomicU64,
     pub(crate) elapsed: AtomicU64,
     pub(crate) cancelled: AtomicU64,
     pub(crate) panicked: AtomicU64,
@@ -109,6 +110,7 @@ impl Site {
                 ended: AtomicU64::new(0),
                 started: AtomicU64::new(0),
                 ok: AtomicU64::new(0),
+                err: AtomicU64::new(0),
                 elapsed: AtomicU64::new(0),
                 cancelled: AtomicU64::new(0),
                 panicked: AtomicU64::new(0),
@@ -192,6 +194,7 @@ impl Site {
         report::outcome(&self.origin, outcome);
         let counter = match outcome {
             Outcome::Ok => &self.counts.ok,
+            Outcome::Err => &self.counts.err,
             Outcome::Elapsed => &self.counts.elapsed,
             Outcome::Cancelled => &self.counts.cancelled,
             Outcome::Panicked => &self.counts.panicked,

@@ -1,11 +1,12 @@
 //! What timebox tells the outside world as it happens. With the `tracing`
-//! feature: a span around each timed body and a WARN event when a call ends
-//! without a value or a body turns zombie. With the `metrics` feature:
-//! `timebox_calls_total{site, file, line, outcome}`, and the gauges
-//! `timebox_tasks_live{site, file, line}` and
+//! feature: a span around each timed body, its outcome recorded on it, and
+//! a WARN event when a call ends without a value or a body turns zombie.
+//! With the `metrics` feature: `timebox_calls_total{site, file, line,
+//! outcome}`, the histogram `timebox_call_duration_seconds{site, file, line,
+//! outcome}`, and the gauges `timebox_tasks_live{site, file, line}` and
 //! `timebox_tasks_zombie{site, file, line}`, each set to 0 when its site
-//! first runs.
-//! Without either feature every function here is empty and vanishes.
+//! first runs. Without either feature every function here is empty and
+//! vanishes.
 
 use std::future::Future;
 use std::time::Duration;
@@ -126,15 +127,41 @@ pub(crate) fn zombie_ended(site: &'static Origin) {
     let _ = site;
 }
 
-/// The body of a timed call, inside a `timed` span naming the call and its
-/// budget.
-#[cfg(feature = "tracing")]
+/// What the reports of one timed call keep until it ends: its span (with
+/// `tracing`), to record the outcome on, and its start (with `metrics`),
+/// for the duration histogram. Empty without either feature.
+#[derive(Debug)]
+pub(crate) struct CallRecord {
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
+    #[cfg(feature = "metrics")]
+    start: tokio::time::Instant,
+}
+
+impl CallRecord {
+    /// The call of `site` ended this way: the outcome goes on its span, and
+    /// its duration, from its start until now, into
+    /// `timebox_call_duration_seconds{site, file, line, outcome}`.
+    pub(crate) fn ended(&self, site: &'static Origin, outcome: Outcome) {
+        #[cfg(feature = "tracing")]
+        self.span.record("outcome", outcome.label());
+        #[cfg(feature = "metrics")]
+        metrics::histogram!("timebox_call_duration_seconds", "site" => site.name, "file" => site.file, "line" => site.line_text(), "outcome" => outcome.label())
+            .record(self.start.elapsed().as_secs_f64());
+        let _ = (site, outcome);
+    }
+}
+
+/// The body of a timed call started at `start`, inside a `timed` span
+/// naming the call and its budget (its `outcome` field is recorded when the
+/// call ends), and the call's record.
 pub(crate) fn instrument<F: Future>(
     site: &'static Origin,
     budget: &Budget,
+    start: tokio::time::Instant,
     body: F,
-) -> impl Future<Output = F::Output> + use<F> {
-    use tracing::Instrument;
+) -> (CallRecord, impl Future<Output = F::Output> + use<F>) {
+    #[cfg(feature = "tracing")]
     let span = tracing::info_span!(
         target: "timebox",
         "timed",
@@ -142,14 +169,18 @@ pub(crate) fn instrument<F: Future>(
         file = site.file,
         line = site.line,
         timeout_ms = millis(budget.timeout),
+        outcome = tracing::field::Empty,
     );
-    body.instrument(span)
-}
-
-/// Without `tracing` the body is left as it is.
-#[cfg(not(feature = "tracing"))]
-pub(crate) fn instrument<F: Future>(_: &'static Origin, _: &Budget, body: F) -> F {
-    body
+    let record = CallRecord {
+        #[cfg(feature = "tracing")]
+        span: span.clone(),
+        #[cfg(feature = "metrics")]
+        start,
+    };
+    let _ = (site, budget, start);
+    #[cfg(feature = "tracing")]
+    let body = tracing::Instrument::instrument(body, span);
+    (record, body)
 }
 
 #[cfg(feature = "tracing")]

@@ -41,8 +41,11 @@ pub struct SiteStats {
     pub zombies: u64,
     /// Calls started.
     pub started: u64,
-    /// Calls that returned the body's value.
+    /// Calls that returned the body's value: for a `Result`, an `Ok`.
     pub ok: u64,
+    /// Calls whose body returned a `Result::Err` (the error reached the
+    /// caller: a failure of the work, not of its time).
+    pub err: u64,
     /// Calls that ran out of time.
     pub elapsed: u64,
     /// Calls cancelled before their deadline, or whose caller went away.
@@ -69,6 +72,7 @@ impl SiteStats {
             zombies: site.marks.zombies(),
             started: c.started.load(Relaxed),
             ok: c.ok.load(Relaxed),
+            err: c.err.load(Relaxed),
             elapsed: c.elapsed.load(Relaxed),
             cancelled: c.cancelled.load(Relaxed),
             panicked: c.panicked.load(Relaxed),
@@ -85,6 +89,7 @@ impl SiteStats {
         SiteStats {
             started: self.started.saturating_sub(base.started),
             ok: self.ok.saturating_sub(base.ok),
+            err: self.err.saturating_sub(base.err),
             elapsed: self.elapsed.saturating_sub(base.elapsed),
             cancelled: self.cancelled.saturating_sub(base.cancelled),
             panicked: self.panicked.saturating_sub(base.panicked),
@@ -97,6 +102,7 @@ impl SiteStats {
             && self.zombies == 0
             && self.started == 0
             && self.ok == 0
+            && self.err == 0
             && self.elapsed == 0
             && self.cancelled == 0
             && self.panicked == 0
@@ -169,6 +175,7 @@ impl Snapshot {
             zombies: sum(|s| s.zombies),
             started: sum(|s| s.started),
             ok: sum(|s| s.ok),
+            err: sum(|s| s.err),
             elapsed: sum(|s| s.elapsed),
             cancelled: sum(|s| s.cancelled),
             panicked: sum(|s| s.panicked),
@@ -214,8 +221,8 @@ impl fmt::Display for Snapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}  site",
-            "live", "zombies", "started", "ok", "elapsed", "cancelled", "panicked", "oldest"
+            "{:>7} {:>7} {:>9} {:>9} {:>7} {:>9} {:>9} {:>8} {:>8}  site",
+            "live", "zombies", "started", "ok", "err", "elapsed", "cancelled", "panicked", "oldest"
         )?;
         let shared_label = |s: &SiteStats| {
             let same = |o: &&SiteStats| (o.name, o.file, o.line) == (s.name, s.file, s.line);
@@ -235,11 +242,12 @@ impl fmt::Display for Snapshot {
                 .unwrap_or_else(|| "-".into());
             writeln!(
                 f,
-                "{:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}  {} {}:{}{}",
+                "{:>7} {:>7} {:>9} {:>9} {:>7} {:>9} {:>9} {:>8} {:>8}  {} {}:{}{}",
                 s.live,
                 s.zombies,
                 s.started,
                 s.ok,
+                s.err,
                 s.elapsed,
                 s.cancelled,
                 s.panicked,
@@ -268,6 +276,7 @@ mod tests {
             zombies: 0,
             started,
             ok,
+            err: 0,
             elapsed: 0,
             cancelled: 0,
             panicked: 0,

@@ -57,7 +57,19 @@ impl tracing::Subscriber for &'static Capture {
         self.lines.lock().unwrap().push(fields.0);
         tracing::span::Id::from_u64(id)
     }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    /// A field recorded later joins the span's fields, and the whole span
+    /// is written out again as a `RECORD` line.
+    fn record(&self, span: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        let mut spans = self.spans.lock().unwrap();
+        let Some((fields, _)) = spans.get_mut(&span.into_u64()) else {
+            return;
+        };
+        let mut added = Fields(String::new());
+        values.record(&mut added);
+        fields.push_str(&added.0);
+        let line = format!("RECORD {}", fields.trim_start_matches("SPAN "));
+        self.lines.lock().unwrap().push(line);
+    }
     fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
     fn event(&self, event: &tracing::Event<'_>) {
         let mut fields = Fields(format!(
@@ -119,6 +131,15 @@ impl metrics::CounterFn for Handle {
     }
 }
 
+/// A histogram keeps how many values it got, and their sum under `…#sum`.
+impl metrics::HistogramFn for Handle {
+    fn record(&self, value: f64) {
+        let mut values = self.0.0.lock().unwrap();
+        *values.entry(self.1.clone()).or_default() += 1.0;
+        *values.entry(format!("{}#sum", self.1)).or_default() += value;
+    }
+}
+
 impl metrics::GaugeFn for Handle {
     fn increment(&self, value: f64) {
         *self.0.0.lock().unwrap().entry(self.1.clone()).or_default() += value;
@@ -172,10 +193,10 @@ impl metrics::Recorder for Recorder {
     }
     fn register_histogram(
         &self,
-        _: &metrics::Key,
+        key: &metrics::Key,
         _: &metrics::Metadata<'_>,
     ) -> metrics::Histogram {
-        metrics::Histogram::noop()
+        metrics::Histogram::from_arc(Arc::new(Handle(self.0, key_text(key))))
     }
 }
 
@@ -419,5 +440,95 @@ async fn a_caller_that_goes_away_is_a_warning_in_both_modes() {
             .filter(|l| l.starts_with("WARN timebox") && l.contains("its caller went away"))
             .collect();
         assert_eq!(warnings.len(), 1, "{site}: {warnings:#?}");
+    }
+}
+
+// ---- outcomes that tell the truth -----------------------------------------
+
+/// A backend that answered 503: the body returns its error in time.
+fn unavailable() -> std::io::Error {
+    std::io::Error::other("503 from the backend")
+}
+
+#[timed(ms = 500, name = "observed_failing")]
+async fn failing() -> std::io::Result<u8> {
+    Err(unavailable())
+}
+
+#[timed(ms = 500, inline, name = "observed_failing_inline")]
+async fn failing_inline() -> std::io::Result<u8> {
+    Err(unavailable())
+}
+
+#[timed(ms = 500, fallback = Ok(0), name = "observed_failing_fallback")]
+async fn failing_fallback() -> Result<u8, std::io::Error> {
+    Err(unavailable())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_returned_err_is_counted_err_in_the_counter_the_span_and_the_snapshot() {
+    let (capture, values) = observed();
+    let base = timebox::snapshot();
+    assert!(failing().await.is_err());
+    assert!(failing_inline().await.is_err());
+    assert!(failing_fallback().await.is_err());
+    let diff = timebox::snapshot().since(&base);
+    for (site, fn_name) in [
+        ("observed_failing", "failing"),
+        ("observed_failing_inline", "failing_inline"),
+        ("observed_failing_fallback", "failing_fallback"),
+    ] {
+        let counted = |outcome| {
+            let key = format!(
+                "timebox_calls_total{}",
+                labels(site, fn_name, Some(outcome))
+            );
+            value(values, &key)
+        };
+        assert_eq!((counted("err"), counted("ok")), (1.0, 0.0), "{site}");
+        let row = diff.sites().iter().find(|s| s.name == site).expect(site);
+        assert_eq!((row.err, row.ok, row.started), (1, 0, 1), "{site}");
+        let recorded = lines_about(capture, site)
+            .into_iter()
+            .any(|l| l.starts_with("RECORD timed") && l.ends_with(" outcome=err"));
+        assert!(
+            recorded,
+            "{site}: the outcome is on the span: {:#?}",
+            lines_about(capture, site)
+        );
+    }
+}
+
+#[timed(ms = 500, name = "observed_timed_ok")]
+async fn timed_ok() -> Result<u8, timebox::Error> {
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    Ok(1)
+}
+
+#[timed(ms = 10, inline, name = "observed_timed_out")]
+async fn timed_out() -> Result<u8, timebox::Error> {
+    std::future::pending().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_call_has_its_duration_by_outcome_and_its_outcome_on_its_span() {
+    let (capture, values) = observed();
+    assert_eq!(timed_ok().await, Ok(1));
+    assert!(timed_out().await.is_err());
+    for (site, fn_name, outcome, at_least) in [
+        ("observed_timed_ok", "timed_ok", "ok", 0.005),
+        ("observed_timed_out", "timed_out", "elapsed", 0.010),
+    ] {
+        let key = format!(
+            "timebox_call_duration_seconds{}",
+            labels(site, fn_name, Some(outcome))
+        );
+        assert_eq!(value(values, &key), 1.0, "one duration: {key}");
+        let seconds = value(values, &format!("{key}#sum"));
+        assert!((at_least..5.0).contains(&seconds), "{key}: {seconds} s");
+        let recorded = lines_about(capture, site)
+            .into_iter()
+            .any(|l| l.starts_with("RECORD timed") && l.ends_with(&format!(" outcome={outcome}")));
+        assert!(recorded, "{site}: {:#?}", lines_about(capture, site));
     }
 }

@@ -207,3 +207,111 @@ fn a_caller_that_survives_shutdown_sees_cancelled() {
     assert_eq!(drops.count(), 1);
     assert_eq!(timebox::live(), 0);
 }
+
+// ---- a parent's deadline ends a nested call: one attribution ---------------
+
+#[timed(secs = 60, name = "inherits_spawned")]
+async fn inherits_spawned() -> Result<(), timebox::Error> {
+    pending().await
+}
+
+#[timed(secs = 60, inline, name = "inherits_inline")]
+async fn inherits_inline() -> Result<(), timebox::Error> {
+    pending().await
+}
+
+#[timed(ms = 5, name = "spawned_parent_of_spawned")]
+async fn spawned_parent_of_spawned() -> Result<(), timebox::Error> {
+    inherits_spawned().await
+}
+
+#[timed(ms = 5, name = "spawned_parent_of_inline")]
+async fn spawned_parent_of_inline() -> Result<(), timebox::Error> {
+    inherits_inline().await
+}
+
+#[timed(ms = 5, inline, name = "inline_parent_of_spawned")]
+async fn inline_parent_of_spawned() -> Result<(), timebox::Error> {
+    inherits_spawned().await
+}
+
+#[timed(ms = 5, inline, name = "inline_parent_of_inline")]
+async fn inline_parent_of_inline() -> Result<(), timebox::Error> {
+    inherits_inline().await
+}
+
+/// The rows of `names` since `base`, as (started, ok, err, elapsed,
+/// cancelled), once every call started has been counted.
+async fn counted_since(base: &timebox::Snapshot, names: [&str; 2]) -> Vec<[u64; 5]> {
+    loop {
+        let diff = timebox::snapshot().since(base);
+        let rows: Vec<[u64; 5]> = names
+            .iter()
+            .map(|name| {
+                diff.sites()
+                    .iter()
+                    .find(|s| s.name == *name)
+                    .map_or([0; 5], |s| [s.started, s.ok, s.err, s.elapsed, s.cancelled])
+            })
+            .collect();
+        let settled = rows
+            .iter()
+            .all(|[started, rest @ ..]| rest.iter().sum::<u64>() == *started);
+        if settled {
+            return rows;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// When a parent's deadline passes, a call nested in it (whose deadline it
+/// is too) sees its own timer and its parent's cancellation at the same
+/// instant, and either may come first. Whichever does, both calls are
+/// counted `elapsed` and the caller's error says it timed out, in every
+/// pairing of the two modes.
+#[test]
+fn a_parents_deadline_is_counted_elapsed_for_parent_and_nested_call_alike() {
+    const CALLS: u64 = 25;
+    on_every_runtime(|flavor| async move {
+        let pairs: [(&str, &str, fn() -> _); 4] = [
+            ("spawned_parent_of_spawned", "inherits_spawned", || {
+                Box::pin(spawned_parent_of_spawned())
+                    as std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>>
+            }),
+            ("spawned_parent_of_inline", "inherits_inline", || {
+                Box::pin(spawned_parent_of_inline())
+            }),
+            ("inline_parent_of_spawned", "inherits_spawned", || {
+                Box::pin(inline_parent_of_spawned())
+            }),
+            ("inline_parent_of_inline", "inherits_inline", || {
+                Box::pin(inline_parent_of_inline())
+            }),
+        ];
+        for (parent, nested, call) in pairs {
+            let base = timebox::snapshot();
+            for _ in 0..CALLS {
+                let err = call().await.unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::Elapsed, "{flavor:?} {parent}: {err}");
+                assert!(err.to_string().contains("timed out after"), "{err}");
+            }
+            let rows = counted_since(&base, [parent, nested]).await;
+            let what = "[started, ok, err, elapsed, cancelled]";
+            assert_eq!(
+                rows[0],
+                [CALLS, 0, 0, CALLS, 0],
+                "{flavor:?} {parent}: {what}"
+            );
+            // On a loaded machine a parent may run out of time before its
+            // body started the nested call: every nested call started is
+            // counted `elapsed`.
+            let started = rows[1][0];
+            assert!(started > 0, "{flavor:?} {parent}: no nested call started");
+            assert_eq!(
+                rows[1],
+                [started, 0, 0, started, 0],
+                "{flavor:?} {nested} in {parent}: {what}"
+            );
+        }
+    });
+}

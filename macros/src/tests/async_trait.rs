@@ -137,7 +137,7 @@ fn the_inner_future_is_timed_under_every_rule() {
     );
     assert!(
         out.trim_end()
-            .ends_with(":: timebox :: __private :: finish (__timebox_result) }) }"),
+            .ends_with(":: timebox :: __private :: finish (__timebox_call) . await }) }"),
         "the timed call is the boxed block's value: {out}"
     );
     // An owned receiver: spawn mode.

@@ -26,39 +26,38 @@ where
     Self: 'async_trait,
 {
     Box::pin(async move {
-        let __timebox_result = ::timebox::__private::run_inline(
-                ::timebox::__private::Spec::new(
-                    {
-                        static SITE: ::timebox::__private::Site = ::timebox::__private::Site::new(
-                            "get",
-                            ::core::module_path!(),
-                            ::core::file!(),
-                            ::core::line!(),
-                        );
-                        &SITE
-                    },
-                    ::timebox::__private::Duration::from_millis(50),
-                ),
-                async move {
-                    #[allow(unreachable_code)]
-                    if false {
-                        let output: Result<u32, timebox::Error> = loop {};
-                        return output;
-                    }
-                    if let ::core::option::Option::Some(__ret) = ::core::option::Option::None::<
-                        Result<u32, timebox::Error>,
-                    > {
-                        #[allow(unreachable_code)] return __ret;
-                    }
-                    let __self = self;
-                    let __ret: Result<u32, timebox::Error> = {
-                        Ok(__self.base + key.len() as u32)
-                    };
-                    #[allow(unreachable_code)] __ret
+        let __timebox_call = ::timebox::__private::run_inline(
+            ::timebox::__private::Spec::new(
+                {
+                    static SITE: ::timebox::__private::Site = ::timebox::__private::Site::new(
+                        "get",
+                        ::core::module_path!(),
+                        ::core::file!(),
+                        ::core::line!(),
+                    );
+                    &SITE
                 },
-            )
-            .await;
-        ::timebox::__private::finish(__timebox_result)
+                ::timebox::__private::Duration::from_millis(50),
+            ),
+            async move {
+                #[allow(unreachable_code)]
+                if false {
+                    let output: Result<u32, timebox::Error> = loop {};
+                    return output;
+                }
+                if let ::core::option::Option::Some(__ret) = ::core::option::Option::None::<
+                    Result<u32, timebox::Error>,
+                > {
+                    #[allow(unreachable_code)] return __ret;
+                }
+                let __self = self;
+                let __ret: Result<u32, timebox::Error> = {
+                    Ok(__self.base + key.len() as u32)
+                };
+                #[allow(unreachable_code)] __ret
+            },
+        );
+        ::timebox::__private::finish(__timebox_call).await
     })
 }
 #[allow(
@@ -87,40 +86,39 @@ where
     Self: 'async_trait,
 {
     Box::pin(async move {
-        let __timebox_result = ::timebox::__private::run(
-                ::timebox::__private::Spec::new(
-                    {
-                        static SITE: ::timebox::__private::Site = ::timebox::__private::Site::new(
-                            "shared",
-                            ::core::module_path!(),
-                            ::core::file!(),
-                            ::core::line!(),
-                        );
-                        &SITE
-                    },
-                    ::timebox::__private::Duration::from_secs(1),
-                ),
-                async move {
-                    #[allow(unreachable_code)]
-                    if false {
-                        let output: Result<u32, timebox::Error> = loop {};
-                        return output;
-                    }
-                    if let ::core::option::Option::Some(__ret) = ::core::option::Option::None::<
-                        Result<u32, timebox::Error>,
-                    > {
-                        #[allow(unreachable_code)] return __ret;
-                    }
-                    let __self = self;
-                    let (a, b) = {
-                        let __arg1 = __arg1;
-                        __arg1
-                    };
-                    let __ret: Result<u32, timebox::Error> = { Ok(__self.base + a + b) };
-                    #[allow(unreachable_code)] __ret
+        let __timebox_call = ::timebox::__private::run(
+            ::timebox::__private::Spec::new(
+                {
+                    static SITE: ::timebox::__private::Site = ::timebox::__private::Site::new(
+                        "shared",
+                        ::core::module_path!(),
+                        ::core::file!(),
+                        ::core::line!(),
+                    );
+                    &SITE
                 },
-            )
-            .await;
-        ::timebox::__private::finish(__timebox_result)
+                ::timebox::__private::Duration::from_secs(1),
+            ),
+            async move {
+                #[allow(unreachable_code)]
+                if false {
+                    let output: Result<u32, timebox::Error> = loop {};
+                    return output;
+                }
+                if let ::core::option::Option::Some(__ret) = ::core::option::Option::None::<
+                    Result<u32, timebox::Error>,
+                > {
+                    #[allow(unreachable_code)] return __ret;
+                }
+                let __self = self;
+                let (a, b) = {
+                    let __arg1 = __arg1;
+                    __arg1
+                };
+                let __ret: Result<u32, timebox::Error> = { Ok(__self.base + a + b) };
+                #[allow(unreachable_code)] __ret
+            },
+        );
+        ::timebox::__private::finish(__timebox_call).await
     })
 }

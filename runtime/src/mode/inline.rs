@@ -10,10 +10,9 @@ use std::task::{Context, Poll};
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 
-use super::{Race, Spec, no_value, outcome_of, poll_deadline, require_timers};
+use super::{Judged, Race, attribute, judge, Spec, never_err, no_value, outcome_of, poll_deadline, require_timers};
 use crate::error::{Error, ErrorKind};
 use crate::guard::{Live, OutcomeGuard};
-use crate::outcome::Outcome;
 use crate::report;
 use crate::scope::Scope;
 
@@ -29,15 +28,15 @@ pub fn run_inline<F: Future>(spec: Spec, body: F) -> InlineCall<impl Future<Outp
     require_timers(spec.site);
     let now = Instant::now();
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
-    let body = report::instrument(&spec.site.origin, &budget, body);
+    let (record, body) = report::instrument(&spec.site.origin, &budget, now, body);
     InlineCall {
         body: Body::Running { body },
         deadline: Deadline::Unarmed,
         race: Race::default(),
+        is_err: never_err,
         open: Some(Open {
             live: Live::new(Arc::clone(&scope)),
-            outcome: OutcomeGuard::call(spec.site),
-            close: CloseOnDrop(scope),
+            outcome: OutcomeGuard::call(record, scope),
         }),
     }
 }
@@ -49,12 +48,14 @@ pin_project! {
     #[doc(hidden)]
     #[derive(Debug)]
     #[must_use = "a timed call does nothing unless awaited"]
-    pub struct InlineCall<B> {
+    pub struct InlineCall<B: Future> {
         #[pin]
         body: Body<B>,
         #[pin]
         deadline: Deadline,
         race: Race,
+        // Tells a value counted `err` from one counted `ok`.
+        is_err: fn(&B::Output) -> bool,
         open: Option<Open>,
     }
 }
@@ -99,8 +100,9 @@ impl Deadline {
 #[derive(Debug)]
 struct Open {
     live: Live,
+    /// Holds the scope, and closes it when the call ends, however it ends:
+    /// the body's `timebox::spawn` children do not outlive it.
     outcome: OutcomeGuard,
-    close: CloseOnDrop,
 }
 
 impl<B: Future> Future for InlineCall<B> {
@@ -116,30 +118,36 @@ impl<B: Future> Future for InlineCall<B> {
         let scope = open.live.scope();
         let result = match this.race.poll(scope, body, cx) {
             Poll::Ready(Some(value)) => Ok(value),
-            Poll::Ready(None) => Err(ErrorKind::Cancelled),
+            Poll::Ready(None) => Err(attribute(scope, ErrorKind::Cancelled)),
             Poll::Pending => match this.deadline.poll(deadline_of(scope), cx) {
-                Poll::Ready(kind) => Err(kind),
+                Poll::Ready(kind) => Err(attribute(scope, kind)),
                 Poll::Pending => return Poll::Pending,
             },
         };
         // As a block's locals would: the body goes first, then its count.
         this.body.set(Body::Done);
-        let Some(Open {
-            live,
-            mut outcome,
-            close,
-        }) = this.open.take()
-        else {
+        let Some(Open { live, mut outcome }) = this.open.take() else {
             unreachable!("checked above");
         };
+        let counted = match &result {
+            Ok(value) => judge(*this.is_err, value, live.scope()),
+            Err(kind) => outcome_of(*kind),
+        };
         drop(live);
-        outcome.set(match result {
-            Ok(_) => Outcome::Ok,
-            Err(kind) => outcome_of(kind),
-        });
-        let result = result.map_err(|kind| no_value(&close.0, kind));
-        drop(close);
+        outcome.set(counted);
+        let scope = outcome.scope().expect("a timed call's guard holds its scope");
+        let result = result.map_err(|kind| no_value(scope, kind));
+        drop(outcome);
         Poll::Ready(result)
+    }
+}
+
+impl<B: Future> Judged for InlineCall<B> {
+    type Value = B::Output;
+
+    fn judged_by(mut self, is_err: fn(&B::Output) -> bool) -> Self {
+        self.is_err = is_err;
+        self
     }
 }
 
@@ -147,15 +155,4 @@ impl<B: Future> Future for InlineCall<B> {
 fn deadline_of(scope: &Scope) -> Instant {
     let budget = scope.budget.as_ref();
     budget.expect("a timed call's scope has a budget").deadline
-}
-
-/// Closes the scope when the inline call ends, however it ends: the body's
-/// `timebox::spawn` children do not outlive it.
-#[derive(Debug)]
-struct CloseOnDrop(Arc<Scope>);
-
-impl Drop for CloseOnDrop {
-    fn drop(&mut self) {
-        self.0.close();
-    }
 }

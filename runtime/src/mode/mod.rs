@@ -21,6 +21,7 @@ use tokio::task::Id as TaskId;
 use tokio::time::Sleep;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
+use crate::budget::Budget;
 use crate::error::{Error, ErrorKind};
 use crate::outcome::Outcome;
 use crate::registry::Site;
@@ -65,7 +66,7 @@ impl Spec {
     note = "or add `fallback = <expr>` to `#[timed(...)]` to return a value of this type on timeout"
 )]
 #[doc(hidden)]
-pub trait TimedResult {
+pub trait TimedResult: Returned {
     /// The value a timed-out or cancelled call returns.
     fn from_timebox_error(err: Error) -> Self;
 }
@@ -76,13 +77,129 @@ impl<T, E: From<Error>> TimedResult for Result<T, E> {
     }
 }
 
-/// A `#[timed]` function's return value when it has no `fallback`: the
-/// body's value, or the timebox error converted into the declared error type.
-/// Generated code calls it spanned at the declared return type, so a type
-/// that breaks the rule gets one error, there.
+/// What a body's value tells the counters: a `Result::Err` that reaches
+/// the caller is counted `err`, not `ok`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is named like a `Result` but is not `core::result::Result`",
+    label = "timebox counts an `Err` this function returns as the outcome `err`",
+    note = "name the type by another name, or return `core::result::Result<T, E>`"
+)]
 #[doc(hidden)]
-pub fn finish<R: TimedResult>(result: Result<R, Error>) -> R {
-    result.unwrap_or_else(R::from_timebox_error)
+pub trait Returned {
+    /// Whether the value is an `Err`.
+    fn is_err(&self) -> bool;
+}
+
+impl<T, E> Returned for Result<T, E> {
+    fn is_err(&self) -> bool {
+        Result::is_err(self)
+    }
+}
+
+/// A call whose value is judged when it arrives: [`task::Call`] and
+/// [`inline::InlineCall`]. Until told otherwise every value counts `ok`.
+#[doc(hidden)]
+pub trait Judged: Future<Output = Result<Self::Value, Error>> + Sized {
+    /// The body's value.
+    type Value;
+
+    /// The call, counting a value for which `is_err` holds as `err`.
+    fn judged_by(self, is_err: fn(&Self::Value) -> bool) -> Self;
+}
+
+/// The judge of a value that is never an error.
+pub(crate) fn never_err<T>(_: &T) -> bool {
+    false
+}
+
+/// `call`, counting a returned `Err` as the outcome `err`.
+pub(crate) fn judged<C>(call: C) -> C
+where
+    C: Judged,
+    C::Value: Returned,
+{
+    call.judged_by(Returned::is_err)
+}
+
+/// How a function with a `fallback` has its values judged, chosen by its
+/// return type `R` without a bound on it: generated code calls
+/// `(&Judge::<R>::new()).judged(call)` with [`JudgeResult`] and
+/// [`JudgeAnything`] in scope. Method lookup tries the receiver as it is
+/// before borrowing it again, so a `Result` (whatever it is named) takes
+/// [`JudgeResult`] and counts an `Err` as `err`, and any other type falls
+/// back to [`JudgeAnything`], whose every value counts `ok`.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Judge<R>(std::marker::PhantomData<fn() -> R>);
+
+impl<R> Default for Judge<R> {
+    fn default() -> Self {
+        Judge::new()
+    }
+}
+
+impl<R> Judge<R> {
+    /// The judge of a function returning `R`.
+    pub const fn new() -> Self {
+        Judge(std::marker::PhantomData)
+    }
+}
+
+/// See [`Judge`]: the values of a `Result`.
+#[doc(hidden)]
+pub trait JudgeResult<T, E> {
+    /// `call`, counting an `Err` as `err`.
+    fn judged<C: Judged<Value = Result<T, E>>>(&self, call: C) -> C {
+        judged(call)
+    }
+}
+
+impl<T, E> JudgeResult<T, E> for Judge<Result<T, E>> {}
+
+/// See [`Judge`]: the values of any other type.
+#[doc(hidden)]
+pub trait JudgeAnything {
+    /// `call` as it is: every value counts `ok`.
+    fn judged<C: Judged>(&self, call: C) -> C {
+        call
+    }
+}
+
+impl<R> JudgeAnything for &Judge<R> {}
+
+/// A `#[timed]` function's return value when it has no `fallback`: the
+/// body's value, or the timebox error converted into the declared error
+/// type; a returned `Err` counts as the outcome `err`. Generated code calls
+/// it spanned at the declared return type, so a type that breaks the rule
+/// gets one error, there (the future it returns asks nothing more).
+#[doc(hidden)]
+pub fn finish<R: TimedResult, C: Judged<Value = R>>(call: C) -> Finish<C> {
+    Finish {
+        call: call.judged_by(R::is_err),
+        convert: R::from_timebox_error,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future [`finish`] returns: the call's value, or its error
+    /// converted.
+    #[doc(hidden)]
+    #[derive(Debug)]
+    #[must_use = "a timed call does nothing unless awaited"]
+    pub struct Finish<C: Judged> {
+        #[pin]
+        call: C,
+        convert: fn(Error) -> C::Value,
+    }
+}
+
+impl<C: Judged> Future for Finish<C> {
+    type Output = C::Value;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<C::Value> {
+        let this = self.project();
+        this.call.poll(cx).map(|result| result.unwrap_or_else(*this.convert))
+    }
 }
 
 /// Panics, at the caller's line, unless this thread runs in a Tokio runtime
@@ -135,6 +252,39 @@ pub(crate) fn poll_deadline(sleep: Pin<&mut Sleep>, cx: &mut Context<'_>) -> Pol
         Ok(Poll::Pending) => Poll::Pending,
         Err(_) => Poll::Ready(ErrorKind::Cancelled),
     }
+}
+
+/// How a call that ended without a value ended, by one rule for both modes,
+/// for its counter and its error alike: a call that ends at or past its
+/// deadline ran out of time, whichever news came first. (A call nested in
+/// one with less time left inherits that deadline; when it passes, the
+/// nested call's own timer and its parent's cancellation fire at the same
+/// instant, and either may be seen first.)
+pub(crate) fn attribute(scope: &Scope, kind: ErrorKind) -> ErrorKind {
+    match kind {
+        ErrorKind::Cancelled if past_deadline(scope) => ErrorKind::Elapsed,
+        kind => kind,
+    }
+}
+
+/// How a call whose body's value reached its caller is counted: `ok`, or
+/// `err` for an error (`is_err`); but an error that arrives at or past the
+/// deadline is counted `elapsed`. It is a nested call's timeout on its way
+/// up, seen before the call's own timer, which fired at the same instant:
+/// counted as that timer would have counted the call.
+pub(crate) fn judge<T>(is_err: fn(&T) -> bool, value: &T, scope: &Scope) -> Outcome {
+    if !is_err(value) {
+        Outcome::Ok
+    } else if past_deadline(scope) {
+        Outcome::Elapsed
+    } else {
+        Outcome::Err
+    }
+}
+
+/// Whether the deadline of the call owning `scope` has passed.
+pub(crate) fn past_deadline(scope: &Scope) -> bool {
+    scope.budget.as_ref().is_some_and(Budget::has_passed)
 }
 
 /// The outcome a call that ended without a value this way is counted as.

@@ -13,12 +13,11 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use super::{Race, Spec, no_value, outcome_of, poll_deadline, require_timers};
-use crate::budget::Budget;
+use super::{Judged, Race, attribute, judge, past_deadline, Spec, never_err, no_value, outcome_of, poll_deadline, require_timers};
 use crate::error::{Error, ErrorKind};
 use crate::guard::Live;
 use crate::outcome::Outcome;
-use crate::report;
+use crate::report::{self, CallRecord};
 use crate::scope::Scope;
 
 /// Spawn mode: spawns the body in a new scope and returns the caller's
@@ -36,7 +35,8 @@ where
     let now = Instant::now();
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
     let sleep = tokio::time::sleep_until(budget.deadline);
-    let handle = spawn(Arc::clone(&scope), &budget, body);
+    let (record, body) = report::instrument(&spec.site.origin, &budget, now, body);
+    let handle = spawn(Arc::clone(&scope), body);
     if !spec.grace.is_zero() {
         scope.tie_to_parent(handle.abort_handle());
     }
@@ -45,6 +45,8 @@ where
             handle,
             scope,
             armed: true,
+            is_err: never_err,
+            record,
         }),
         sleep,
         token: None,
@@ -53,12 +55,11 @@ where
 
 /// Spawns the body's task. (Not `#[track_caller]`: the task is timebox's,
 /// spawned here, whoever calls.)
-fn spawn<F>(scope: Arc<Scope>, budget: &Budget, body: F) -> JoinHandle<Option<F::Output>>
+fn spawn<F>(scope: Arc<Scope>, body: F) -> JoinHandle<Option<F::Output>>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let body = report::instrument(&scope.site.origin, budget, body);
     crate::spawner::spawn(BodyTask {
         body,
         live: Live::new(scope),
@@ -181,6 +182,17 @@ impl<T> Future for Call<T> {
     }
 }
 
+impl<T> Judged for Call<T> {
+    type Value = T;
+
+    fn judged_by(mut self, is_err: fn(&T) -> bool) -> Self {
+        if let Some(pending) = &mut self.pending {
+            pending.is_err = is_err;
+        }
+        self
+    }
+}
+
 /// A call whose caller is waiting. Dropping it closes the scope (its
 /// `timebox::spawn` children are aborted); dropping it while still armed
 /// means the caller's future was dropped mid-wait, which cancels the body.
@@ -190,6 +202,9 @@ struct PendingCall<T> {
     /// Carries the call's site, budget and grace.
     scope: Arc<Scope>,
     armed: bool,
+    /// Tells a value counted `err` from one counted `ok`.
+    is_err: fn(&T) -> bool,
+    record: CallRecord,
 }
 
 impl<T> PendingCall<T> {
@@ -232,23 +247,29 @@ impl<T> PendingCall<T> {
     /// The caller's answer, once the wait is over.
     fn deliver(mut self, waited: Waited<T>) -> Result<T, Error> {
         self.armed = false;
-        let site = self.scope.site;
         match waited {
             Waited::Value(value) => {
-                site.record(Outcome::Ok);
+                self.ended(judge(self.is_err, &value, &self.scope));
                 Ok(value)
             }
             Waited::Panicked(payload) => {
-                site.record(Outcome::Panicked);
+                self.ended(Outcome::Panicked);
                 drop(self);
                 resume_unwind(payload)
             }
             Waited::Ended(kind) => {
-                site.record(outcome_of(kind));
+                let kind = attribute(&self.scope, kind);
+                self.ended(outcome_of(kind));
                 self.stop();
                 Err(no_value(&self.scope, kind))
             }
         }
+    }
+
+    /// The call ended this way: counted at its site, reported.
+    fn ended(&self, outcome: Outcome) {
+        self.scope.site.record(outcome);
+        self.record.ended(&self.scope.site.origin, outcome);
     }
 
     /// Ends the body: cancels its scope and, unless it has a grace period to
@@ -268,9 +289,15 @@ impl<T> PendingCall<T> {
 impl<T> Drop for PendingCall<T> {
     fn drop(&mut self) {
         if self.armed {
-            // The caller's future was dropped mid-wait.
-            self.scope.site.record(Outcome::Cancelled);
-            report::caller_gone(&self.scope.site.origin);
+            // The caller's future was dropped mid-wait: at or past the
+            // deadline, by the parent whose deadline this call inherited.
+            if past_deadline(&self.scope) {
+                self.ended(Outcome::Elapsed);
+                no_value(&self.scope, ErrorKind::Elapsed);
+            } else {
+                self.ended(Outcome::Cancelled);
+                report::caller_gone(&self.scope.site.origin);
+            }
             self.stop();
         }
         self.scope.close();

@@ -58,6 +58,27 @@ async fn maybe(n: u32) -> Option<u32> {
     Some(n)
 }
 
+/// Judging an `Err` as the outcome `err` asks nothing of the return type:
+/// a type merely named `Result`, a generic one, an `impl Trait` inside one.
+mod named_result {
+    pub type Result<T> = Option<T>;
+}
+
+#[timed(ms = 10, fallback = None)]
+async fn named_like_result(n: u32) -> named_result::Result<u32> {
+    Some(n)
+}
+
+#[timed(ms = 10, fallback = T::default(), inline)]
+async fn generic<T: Default>(value: T) -> T {
+    value
+}
+
+#[timed(ms = 10, fallback = Err(0))]
+async fn erased(n: u32) -> Result<impl std::fmt::Display + Send, u8> {
+    Ok(n)
+}
+
 #[tokio::main(flavor = "current_thread", start_paused = true)]
 async fn main() {
     assert_eq!(names(false).await, ["a"]);
@@ -71,4 +92,7 @@ async fn main() {
     assert_eq!(text(true).await, Err("timed out"));
     assert_eq!(maybe(0).await, Some(0));
     assert_eq!(maybe(1).await, None);
+    assert_eq!(named_like_result(2).await, Some(2));
+    assert_eq!(generic(3).await, 3);
+    assert_eq!(erased(4).await.unwrap().to_string(), "4");
 }

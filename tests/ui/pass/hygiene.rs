@@ -72,8 +72,10 @@ async fn clash(
     SITE: u32,
     __timebox: u32,
     __timebox_result: u32,
+    __timebox_call: u32,
+    call: u32,
 ) -> Result<u32, timebox::Error> {
-    Ok(tx + rx + token + handle + scope + deadline + result + value + output + SITE + __timebox + __timebox_result)
+    Ok(tx + rx + token + handle + scope + deadline + result + value + output + SITE + __timebox + __timebox_result + __timebox_call + call)
 }
 
 /// The fallback names `value`, the argument, not the generated binding.
@@ -96,7 +98,7 @@ async fn main() {
     assert_eq!(shadowed::add(1, 2).await.unwrap(), 3);
     assert_eq!(shadowed::add_or_zero(1, 2).await, 3);
     assert_eq!(shadowed::len("four").await.unwrap(), 4);
-    assert_eq!(clash(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1).await.unwrap(), 12);
+    assert_eq!(clash(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1).await.unwrap(), 14);
     assert_eq!(value_on_timeout(7, false).await, 8);
     assert_eq!(value_on_timeout(7, true).await, 7);
     assert_eq!(budget(250).await.unwrap(), 250);
