@@ -181,11 +181,11 @@ where
 struct Sample {
     secs: f64,
     naive: usize,
-    timed: usize,
+    timed: u64,
 }
 
 impl Sample {
-    fn at(start: Instant, naive: usize, timed: usize) -> Self {
+    fn at(start: Instant, naive: usize, timed: u64) -> Self {
         let secs = start.elapsed().as_secs_f64();
         Sample { secs, naive, timed }
     }
@@ -233,10 +233,10 @@ fn write_chart(
     samples: &[Sample],
     mut file: File,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let curve = |count: fn(&Sample) -> usize| -> Vec<(f64, f64)> {
-        samples.iter().map(|s| (s.secs, count(s) as f64)).collect()
+    let curve = |count: fn(&Sample) -> f64| -> Vec<(f64, f64)> {
+        samples.iter().map(|s| (s.secs, count(s))).collect()
     };
-    let (naive, timed) = (curve(|s| s.naive), curve(|s| s.timed));
+    let (naive, timed) = (curve(|s| s.naive as f64), curve(|s| s.timed as f64));
     let subtitle = format!(
         "a request every {:?}; the upstream works {:?}, then stalls; callers give up after {:?}",
         settings.every, settings.work, settings.timeout

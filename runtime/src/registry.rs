@@ -266,7 +266,8 @@ pub(crate) fn sites() -> Vec<&'static Site> {
 ///
 /// A body counts from the moment its call starts until its future is dropped,
 /// whatever the outcome (value, timeout, cancellation, panic, shutdown), so a
-/// number that keeps growing is a leak.
+/// number that keeps growing is a leak. A `u64`, as every count of
+/// [`SiteStats`](crate::SiteStats) is.
 ///
 /// ```
 /// use timebox::timed;
@@ -279,13 +280,13 @@ pub(crate) fn sites() -> Vec<&'static Site> {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// assert_eq!(work().await, Ok(7));
-/// assert_eq!(timebox::live(), 0);
+/// let alive: u64 = timebox::live();
+/// assert_eq!(alive, 0);
 /// # }
 /// ```
-pub fn live() -> usize {
+pub fn live() -> u64 {
     let bodies = sites().into_iter().filter(|site| !site.is_plain());
-    let total: u64 = bodies.map(|site| site.counts.live()).sum();
-    usize::try_from(total).unwrap_or(usize::MAX)
+    bodies.map(|site| site.counts.live()).sum()
 }
 
 #[cfg(test)]

@@ -161,7 +161,7 @@ impl Snapshot {
     /// ```
     /// let total = timebox::snapshot().total();
     /// assert_eq!(total.name, "total");
-    /// assert_eq!(total.live, timebox::live() as u64);
+    /// assert_eq!(total.live, timebox::live());
     /// ```
     pub fn total(&self) -> SiteStats {
         let timed = || self.sites.iter().filter(|s| !s.plain);
@@ -209,7 +209,7 @@ impl Snapshot {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// let snapshot = timebox::snapshot();
-/// assert_eq!(snapshot.live(), timebox::live() as u64);
+/// assert_eq!(snapshot.live(), timebox::live());
 /// # }
 /// ```
 pub fn snapshot() -> Snapshot {

@@ -4,6 +4,7 @@
 //! not a global number, so tests running in parallel do not disturb it.
 
 use std::future::Future;
+use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,9 +26,10 @@ static TRACKING: Site = Site::new("assert_no_leaks", module_path!(), file!(), li
 ///
 /// # Panics
 ///
-/// With the sites still alive and their file:line when something outlived
-/// the wait. If `fut` itself panics, that panic propagates unchanged and no
-/// leak check runs.
+/// When something outlived the wait, with a message that starts with the
+/// caller's file:line (the check's own line: `#[track_caller]`) and lists
+/// the sites still alive, with their file:line. If `fut` itself panics,
+/// that panic propagates unchanged and no leak check runs.
 ///
 /// ```
 /// use timebox::{testing::assert_no_leaks, timed};
@@ -46,8 +48,9 @@ static TRACKING: Site = Site::new("assert_no_leaks", module_path!(), file!(), li
 /// .await;
 /// # }
 /// ```
-pub async fn assert_no_leaks<F: Future>(fut: F) -> F::Output {
-    LeakCheck::new().run(fut).await
+#[track_caller]
+pub fn assert_no_leaks<F: Future>(fut: F) -> impl Future<Output = F::Output> {
+    LeakCheck::new().run(fut)
 }
 
 /// [`assert_no_leaks`] with settings.
@@ -100,7 +103,7 @@ impl LeakCheck {
     }
 
     /// Runs `fut` in a tracking scope, then checks as [`assert_no_leaks`]
-    /// does.
+    /// does; a failure names the line that called `run`.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -108,16 +111,20 @@ impl LeakCheck {
     /// timebox::testing::LeakCheck::new().run(async {}).await;
     /// # }
     /// ```
-    pub async fn run<F: Future>(self, fut: F) -> F::Output {
-        let tracker = Arc::new(Tracker::default());
-        let scope = Scope::tracking(&TRACKING, Arc::clone(&tracker));
-        let output = Arc::clone(&scope).enter(fut).await;
-        self.settle(&tracker).await;
-        scope.close();
-        output
+    #[track_caller]
+    pub fn run<F: Future>(self, fut: F) -> impl Future<Output = F::Output> {
+        let caller = Location::caller();
+        async move {
+            let tracker = Arc::new(Tracker::default());
+            let scope = Scope::tracking(&TRACKING, Arc::clone(&tracker));
+            let output = Arc::clone(&scope).enter(fut).await;
+            self.settle(&tracker, caller).await;
+            scope.close();
+            output
+        }
     }
 
-    async fn settle(&self, tracker: &Tracker) {
+    async fn settle(&self, tracker: &Tracker, caller: &Location<'_>) {
         let start = std::time::Instant::now();
         let mut pause = Duration::from_micros(50);
         while tracker.total() > 0 {
@@ -125,7 +132,7 @@ impl LeakCheck {
                 if std::thread::panicking() {
                     return;
                 }
-                panic!("{}", report(tracker, self.wait));
+                panic!("{}", report(tracker, self.wait, caller));
             }
             tokio::task::yield_now().await;
             tokio::time::sleep(pause).await;
@@ -137,13 +144,15 @@ impl LeakCheck {
 /// What a failed leak check says: how many bodies outlived it, and where,
 /// in its own counts only (a site's process-wide counters would mix in
 /// other tests' calls).
-fn report(tracker: &Tracker, waited: Duration) -> String {
+fn report(tracker: &Tracker, waited: Duration, caller: &Location<'_>) -> String {
     let mut alive = tracker.alive();
     alive.sort_by_key(|t| std::cmp::Reverse(t.alive));
     let total: u64 = alive.iter().map(|t| t.alive).sum();
     let bodies = if total == 1 { "body" } else { "bodies" };
     let mut text = format!(
-        "assert_no_leaks: {total} {bodies} still alive {waited:?} after the future returned:\n{:>7} {:>9}  site\n",
+        "assert_no_leaks at {}:{}: {total} {bodies} still alive {waited:?} after the future returned:\n{:>7} {:>9}  site\n",
+        caller.file(),
+        caller.line(),
         "alive", "started"
     );
     for t in alive {

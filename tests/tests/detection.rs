@@ -162,6 +162,14 @@ fn fails_naming_the_site_that_leaked_within_its_bound() {
         start.elapsed()
     );
     assert!(message.contains("1 body still alive"), "{message}");
+    // The check names its own line, the caller's, not timebox's.
+    let run_line = include_str!("detection.rs")
+        .lines()
+        .position(|l| l.trim() == ".run(async move {")
+        .expect("the line of `.run(`")
+        + 1;
+    let caller = format!("assert_no_leaks at tests/tests/detection.rs:{run_line}: ");
+    assert!(message.starts_with(&caller), "{caller:?} starts {message}");
     assert!(
         message.contains("timebox::spawn tests/tests/detection.rs:"),
         "{message}"
