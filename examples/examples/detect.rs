@@ -90,7 +90,7 @@ fn main() {
             top.file,
             top.line,
             top.live,
-            top.started - top.ok - top.cancelled - top.elapsed - top.panicked,
+            top.started - top.ok - top.err - top.cancelled - top.elapsed - top.panicked,
         );
         let zombies: u64 = diff.sites().iter().map(|s| s.zombies).sum();
         if let Some(z) = diff.sites().iter().find(|s| s.zombies > 0) {
