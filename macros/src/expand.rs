@@ -119,7 +119,7 @@ pub(crate) fn call(
             let call = match output_type(output) {
                 Some(ty) => quote!({
                     use #private::{JudgeAnything as _, JudgeResult as _};
-                    (&#private::Judge::<#ty>::new()).judged(#call)
+                    (&#private::Judge::<#ty>::new()).__timebox_judged(#call)
                 }),
                 None => call,
             };

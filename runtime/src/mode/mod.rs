@@ -79,11 +79,6 @@ impl<T, E: From<Error>> TimedResult for Result<T, E> {
 
 /// What a body's value tells the counters: a `Result::Err` that reaches
 /// the caller is counted `err`, not `ok`.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is named like a `Result` but is not `core::result::Result`",
-    label = "timebox counts an `Err` this function returns as the outcome `err`",
-    note = "name the type by another name, or return `core::result::Result<T, E>`"
-)]
 #[doc(hidden)]
 pub trait Returned {
     /// Whether the value is an `Err`.
@@ -123,7 +118,7 @@ where
 
 /// How a function with a `fallback` has its values judged, chosen by its
 /// return type `R` without a bound on it: generated code calls
-/// `(&Judge::<R>::new()).judged(call)` with [`JudgeResult`] and
+/// `(&Judge::<R>::new()).__timebox_judged(call)` with [`JudgeResult`] and
 /// [`JudgeAnything`] in scope. Method lookup tries the receiver as it is
 /// before borrowing it again, so a `Result` (whatever it is named) takes
 /// [`JudgeResult`] and counts an `Err` as `err`, and any other type falls
@@ -145,27 +140,29 @@ impl<R> Judge<R> {
     }
 }
 
-/// See [`Judge`]: the values of a `Result`.
+/// See [`Judge`]: the values of a `Result`. (The method's name is one no
+/// user trait in scope at the call site is likely to share.)
 #[doc(hidden)]
 pub trait JudgeResult<T, E> {
     /// `call`, counting an `Err` as `err`.
-    fn judged<C: Judged<Value = Result<T, E>>>(&self, call: C) -> C {
+    fn __timebox_judged<C: Judged<Value = Result<T, E>>>(&self, call: C) -> C {
         judged(call)
     }
 }
 
 impl<T, E> JudgeResult<T, E> for Judge<Result<T, E>> {}
 
-/// See [`Judge`]: the values of any other type.
+/// See [`Judge`]: the values of any other type. `R` ties the call's value
+/// to the judge's type, so a `_` left in `R` (an `impl Trait`) is inferred.
 #[doc(hidden)]
-pub trait JudgeAnything {
+pub trait JudgeAnything<R> {
     /// `call` as it is: every value counts `ok`.
-    fn judged<C: Judged>(&self, call: C) -> C {
+    fn __timebox_judged<C: Judged<Value = R>>(&self, call: C) -> C {
         call
     }
 }
 
-impl<R> JudgeAnything for &Judge<R> {}
+impl<R> JudgeAnything<R> for &Judge<R> {}
 
 /// A `#[timed]` function's return value when it has no `fallback`: the
 /// body's value, or the timebox error converted into the declared error

@@ -79,6 +79,24 @@ async fn erased(n: u32) -> Result<impl std::fmt::Display + Send, u8> {
     Ok(n)
 }
 
+#[timed(ms = 10, fallback = None)]
+async fn erased_option(n: u32) -> Option<impl std::fmt::Display + Send> {
+    Some(n)
+}
+
+/// A trait of the user's with a method named like the judge's, in scope.
+#[allow(dead_code)]
+trait Judged {
+    fn judged(&self) {}
+}
+
+impl<T> Judged for T {}
+
+#[timed(ms = 10, fallback = Ok(0))]
+async fn judged_by_name(n: u32) -> Result<u32, u8> {
+    Ok(n)
+}
+
 #[tokio::main(flavor = "current_thread", start_paused = true)]
 async fn main() {
     assert_eq!(names(false).await, ["a"]);
@@ -95,4 +113,6 @@ async fn main() {
     assert_eq!(named_like_result(2).await, Some(2));
     assert_eq!(generic(3).await, 3);
     assert_eq!(erased(4).await.unwrap().to_string(), "4");
+    assert_eq!(erased_option(5).await.unwrap().to_string(), "5");
+    assert_eq!(judged_by_name(6).await, Ok(6));
 }
