@@ -1,7 +1,7 @@
 //! Bytes per in-flight `#[timed]` call, against one bare pending task,
 //! measured with a counting allocator: 100,000 callers each waiting in a
-//! timed call whose body never finishes, versus 100,000 callers each
-//! waiting on a bare pending future.
+//! timed call whose body has started and never finishes, versus 100,000
+//! callers each waiting on a bare pending future.
 //!
 //! ```text
 //! cargo bench -p timebox-benches --bench memory
@@ -33,8 +33,9 @@ async fn waits_inline() -> Result<(), std::io::Error> {
     Ok(())
 }
 
-/// Heap held while `n` callers each wait in `call()`.
-fn held<F, Fut>(n: usize, call: F) -> i64
+/// Heap held while `n` callers each wait in `call()`, once `started` of
+/// them have started their body (counted by `timebox::live()`).
+fn held<F, Fut>(n: usize, started: usize, call: F) -> i64
 where
     F: Fn() -> Fut,
     Fut: Future + Send + 'static,
@@ -47,7 +48,14 @@ where
     let before = heap();
     let held = rt.block_on(async {
         let callers: Vec<_> = (0..n).map(|_| tokio::spawn(call())).collect();
-        // Let every caller start and park.
+        // Let every caller start and park, and every body start: a body
+        // that has not run yet costs less than one that waits.
+        for _ in 0..4 {
+            tokio::task::yield_now().await;
+        }
+        while timebox::live() < started as u64 {
+            tokio::task::yield_now().await;
+        }
         for _ in 0..4 {
             tokio::task::yield_now().await;
         }
@@ -63,10 +71,10 @@ fn main() {
     let quick = !std::env::args().any(|a| a == "--bench");
     let n = if quick { 1_000 } else { 100_000 };
     // Warm up the allocator and the runtime's own structures once.
-    held(n / 10, std::future::pending::<()>);
-    let bare = held(n, std::future::pending::<()>);
-    let spawn = held(n, waits);
-    let inline = held(n, waits_inline);
+    held(n / 10, 0, std::future::pending::<()>);
+    let bare = held(n, 0, std::future::pending::<()>);
+    let spawn = held(n, n, waits);
+    let inline = held(n, n, waits_inline);
     let per = |bytes: i64| bytes as f64 / n as f64;
     let bare_task = per(bare);
     println!("{n} pending callers; bytes per caller, counting allocator\n");

@@ -443,6 +443,7 @@ mod origin;
 mod outcome;
 mod slots;
 mod spawner;
+mod stripes;
 mod sync;
 // Reporting: tracing and metrics, or nothing.
 mod report;

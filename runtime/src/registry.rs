@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::panic::Location;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{LazyLock, Mutex, RwLock};
 use std::time::Duration;
 
@@ -35,6 +35,8 @@ use crate::origin::Origin;
 use crate::outcome::Outcome;
 use crate::report;
 use crate::slots::{Place, Slots};
+use crate::stripes::Striped;
+use crate::stripes::own::fresh_id;
 
 /// Where timed bodies come from: one per `#[timed]` function, per
 /// `timebox::spawn` location.
@@ -67,27 +69,41 @@ pub(crate) struct BodyRef {
     id: u64,
 }
 
-/// The counters of one site; each only grows.
+/// The counters of one site; each only grows. Striped per thread, so a
+/// call adds to them without a read-modify-write (see `stripes`).
 #[derive(Debug)]
-pub(crate) struct Counts {
+pub(crate) struct Counts(Striped<7>);
+
+/// One of a site's counters.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Count {
     /// Bodies whose future was dropped; `started - ended` are alive. (One
     /// counter per event instead of a live count that goes up and down
-    /// saves an atomic operation per call.)
-    pub(crate) ended: AtomicU64,
-    pub(crate) started: AtomicU64,
-    pub(crate) ok: AtomicU64,
-    pub(crate) err: AtomicU64,
-    pub(crate) elapsed: AtomicU64,
-    pub(crate) cancelled: AtomicU64,
-    pub(crate) panicked: AtomicU64,
+    /// saves an operation per call.)
+    Ended,
+    Started,
+    Ok,
+    Err,
+    Elapsed,
+    Cancelled,
+    Panicked,
 }
 
 impl Counts {
+    /// The count of `which`.
+    pub(crate) fn get(&self, which: Count) -> u64 {
+        self.0.sum(which as usize)
+    }
+
+    fn add(&self, which: Count) {
+        self.0.add(which as usize);
+    }
+
     /// Bodies alive now. `ended` is read first: a body that ends between
     /// the two reads is still counted, never the reverse.
     pub(crate) fn live(&self) -> u64 {
-        let ended = self.ended.load(Acquire);
-        self.started.load(Acquire).saturating_sub(ended)
+        let ended = self.get(Count::Ended);
+        self.get(Count::Started).saturating_sub(ended)
     }
 }
 
@@ -106,15 +122,7 @@ impl Site {
             registered: AtomicBool::new(false),
             seq: AtomicUsize::new(0),
             plain: false,
-            counts: Counts {
-                ended: AtomicU64::new(0),
-                started: AtomicU64::new(0),
-                ok: AtomicU64::new(0),
-                err: AtomicU64::new(0),
-                elapsed: AtomicU64::new(0),
-                cancelled: AtomicU64::new(0),
-                panicked: AtomicU64::new(0),
-            },
+            counts: Counts(Striped::new()),
             slots: Slots::new(),
             marks: Marks::new(),
         }
@@ -131,7 +139,8 @@ impl Site {
         if !self.registered.load(Acquire) {
             self.register();
         }
-        let id = self.counts.started.fetch_add(1, Relaxed);
+        let id = fresh_id();
+        self.counts.add(Count::Started);
         report::body_started(&self.origin);
         BodyRef {
             place: self.slots.claim(id, now),
@@ -151,7 +160,7 @@ impl Site {
             self.marks.zombie_ended();
             report::zombie_ended(&self.origin);
         }
-        self.counts.ended.fetch_add(1, Release);
+        self.counts.add(Count::Ended);
         report::body_ended(&self.origin);
     }
 
@@ -192,14 +201,13 @@ impl Site {
 
     pub(crate) fn record(&'static self, outcome: Outcome) {
         report::outcome(&self.origin, outcome);
-        let counter = match outcome {
-            Outcome::Ok => &self.counts.ok,
-            Outcome::Err => &self.counts.err,
-            Outcome::Elapsed => &self.counts.elapsed,
-            Outcome::Cancelled => &self.counts.cancelled,
-            Outcome::Panicked => &self.counts.panicked,
-        };
-        counter.fetch_add(1, Relaxed);
+        self.counts.add(match outcome {
+            Outcome::Ok => Count::Ok,
+            Outcome::Err => Count::Err,
+            Outcome::Elapsed => Count::Elapsed,
+            Outcome::Cancelled => Count::Cancelled,
+            Outcome::Panicked => Count::Panicked,
+        });
     }
 
     /// The site's place in registration order (see the field).
@@ -305,7 +313,7 @@ mod tests {
         SITE.end(second);
         assert_eq!(SITE.counts.live(), 0);
         assert_eq!(SITE.oldest_start(), None);
-        assert_eq!(SITE.counts.started.load(Relaxed), 2);
+        assert_eq!(SITE.counts.get(Count::Started), 2);
         assert_eq!(
             sites().iter().filter(|s| std::ptr::eq(**s, &SITE)).count(),
             1
@@ -395,7 +403,7 @@ mod tests {
         SITE.record(Outcome::Panicked);
         let c = &SITE.counts;
         assert_eq!(
-            [&c.ok, &c.elapsed, &c.cancelled, &c.panicked].map(|a| a.load(Relaxed)),
+            [Count::Ok, Count::Elapsed, Count::Cancelled, Count::Panicked].map(|k| c.get(k)),
             [2, 1, 0, 1]
         );
     }

@@ -2,12 +2,11 @@
 //! calls): the call sites whose live count grows are the ones that leak.
 
 use std::fmt;
-use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::registry::{self, Site};
+use crate::registry::{self, Count, Site};
 
 /// The counters of one call site at one moment.
 ///
@@ -70,12 +69,12 @@ impl SiteStats {
             line: site.origin.line,
             live: c.live(),
             zombies: site.marks.zombies(),
-            started: c.started.load(Relaxed),
-            ok: c.ok.load(Relaxed),
-            err: c.err.load(Relaxed),
-            elapsed: c.elapsed.load(Relaxed),
-            cancelled: c.cancelled.load(Relaxed),
-            panicked: c.panicked.load(Relaxed),
+            started: c.get(Count::Started),
+            ok: c.get(Count::Ok),
+            err: c.get(Count::Err),
+            elapsed: c.get(Count::Elapsed),
+            cancelled: c.get(Count::Cancelled),
+            panicked: c.get(Count::Panicked),
             oldest: site
                 .oldest_start()
                 .map(|start| now.saturating_duration_since(start)),

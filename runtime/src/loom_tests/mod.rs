@@ -13,6 +13,7 @@
 mod latch;
 mod marks;
 mod slots;
+mod stripes;
 mod tracker;
 
 use loom::sync::Arc;
