@@ -45,13 +45,6 @@ impl Budget {
     }
 }
 
-impl Budget {
-    /// Whether the deadline has passed (the clock is read).
-    pub(crate) fn has_passed(&self) -> bool {
-        Instant::now() >= self.deadline
-    }
-}
-
 /// About 30 years from `now`: a deadline that is never reached, for budgets
 /// too large to add to an `Instant`.
 fn far_future(now: Instant) -> Instant {

@@ -118,8 +118,9 @@ impl OutcomeGuard {
 
     /// The outcome of the timed call that owns `scope`, run by its caller's
     /// own task. Dropped unset, its caller went away: the cancellation it
-    /// is, reported as such, unless the deadline had passed (the caller is
-    /// the parent whose deadline this call inherited): then it timed out.
+    /// is, reported as such, unless the deadline it runs under was reached
+    /// (the caller is the parent whose deadline it inherited): then it
+    /// timed out.
     /// The scope closes when this is dropped, after the outcome.
     pub(crate) fn call(record: CallRecord, scope: Arc<Scope>) -> Self {
         OutcomeGuard {
@@ -149,7 +150,8 @@ impl Drop for OutcomeGuard {
             if std::thread::panicking() {
                 self.set(Outcome::Panicked);
             } else if let Some(call) = &self.call {
-                match call.scope.budget.as_ref().filter(|b| b.has_passed()) {
+                let reached = call.scope.deadline_reached();
+                match call.scope.budget.as_ref().filter(|_| reached) {
                     Some(budget) => {
                         let err = Error::new(ErrorKind::Elapsed, budget);
                         self.set(Outcome::Elapsed);

@@ -350,7 +350,9 @@
 //! `timebox::spawn` child runs in the span it was spawned in); every
 //! timeout and cancellation is a WARN event of target `timebox` with `site`,
 //! `file`, `line`, `kind` (`Elapsed`, `Cancelled`, or `CallerGone` when the
-//! caller's future was dropped mid-wait) and the error's message, and every
+//! caller's future was dropped mid-wait before the deadline it runs under
+//! was reached; after, the caller is the parent whose deadline it
+//! inherited, and it is `Elapsed`) and the error's message, and every
 //! zombie a WARN event with `grace_ms`. With the `metrics` feature,
 //! `timebox_calls_total{site, file, line, outcome}`, the histogram
 //! `timebox_call_duration_seconds{site, file, line, outcome}` (from the
@@ -359,15 +361,21 @@
 //! call) reach any `metrics` exporter.
 //!
 //! An outcome (the label, the span's field, and the [`SiteStats`] counter
-//! of the same name) is one of:
+//! of the same name) of a `#[timed]` call, or of a call through the tower
+//! layers, is one of:
 //!
 //! | outcome | the call |
 //! |---|---|
 //! | `ok` | returned the body's value (for a `Result`, an `Ok`) |
-//! | `err` | returned the body's `Err`, in time: the work failed, not its time |
-//! | `elapsed` | ran out of time: its own deadline or one it inherited from an enclosing call passed (a nested call ended by it, and an `Err` that reaches the caller as the deadline passes, count here too) |
-//! | `cancelled` | was cancelled before its deadline: by its token, its parent, a runtime shutdown, or its caller going away |
+//! | `err` | returned the body's `Err` in time: the work failed, not its time |
+//! | `elapsed` | ran out of time: its own deadline, or one it inherited from an enclosing call, was reached (a nested call ended by it, and an `Err` its body returns after a call nested in it ran out of that deadline, count here too) |
+//! | `cancelled` | was cancelled before the deadline it runs under was reached: by its token, its parent, a runtime shutdown, or its caller going away |
 //! | `panicked` | its body panicked |
+//!
+//! [`call`] and [`call_inline`] count any value `ok` (their futures' output
+//! can be any type), and a [`spawn`] child counts `ok` when it finishes,
+//! `cancelled` when it is aborted (by its parent's end too) and `panicked`
+//! when it panics.
 //!
 //! # Limits
 //!

@@ -3,6 +3,8 @@
 //! a child never outlives its parent's budget.
 
 use std::future::Future;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 use std::sync::{Arc, OnceLock, Weak};
 use std::task::Waker;
 use std::time::Duration;
@@ -52,6 +54,9 @@ pub(crate) struct Scope {
     /// The cleanup scope of a cancelled body in its grace period: to the
     /// body, its call is cancelled; what it starts is not.
     pub(crate) cleaning_up: bool,
+    /// Set once the deadline this scope runs under is reached (see
+    /// [`Scope::reach_deadline`]).
+    deadline_reached: AtomicBool,
 }
 
 /// A `timebox::spawn` child: its task and its scope.
@@ -69,6 +74,15 @@ impl Scope {
     ) -> Arc<Scope> {
         let tracker = tracker.or_else(|| parent.as_ref().and_then(|p| p.tracker.clone()));
         let cancelled = parent.as_ref().is_some_and(|p| p.is_cancelled());
+        // Opened under a deadline already reached: reached for it too.
+        let reached = parent.as_ref().is_some_and(|p| {
+            let same = |b: &Budget| {
+                budget
+                    .as_ref()
+                    .is_some_and(|own| own.deadline == b.deadline)
+            };
+            p.deadline_reached() && p.budget.as_ref().is_some_and(same)
+        });
         Arc::new(Scope {
             budget,
             site,
@@ -79,6 +93,7 @@ impl Scope {
             token: OnceLock::new(),
             parent,
             cleaning_up,
+            deadline_reached: AtomicBool::new(reached),
         })
     }
 
@@ -134,7 +149,15 @@ impl Scope {
             .budget
             .as_ref()
             .map(|b| Budget::within(b.name, of.grace, now, None));
-        Scope::new(of.site, budget, Duration::ZERO, None, of.tracker.clone(), None, true)
+        Scope::new(
+            of.site,
+            budget,
+            Duration::ZERO,
+            None,
+            of.tracker.clone(),
+            None,
+            true,
+        )
     }
 
     /// Makes this call's task (one with a grace period, which outlives the
@@ -153,7 +176,15 @@ impl Scope {
     pub(crate) fn tracking(site: &'static Site, tracker: Arc<Tracker>) -> Arc<Scope> {
         let parent = Scope::current();
         let budget = parent.as_ref().and_then(|p| p.budget.clone());
-        let scope = Scope::new(site, budget, Duration::ZERO, parent, Some(tracker), None, false);
+        let scope = Scope::new(
+            site,
+            budget,
+            Duration::ZERO,
+            parent,
+            Some(tracker),
+            None,
+            false,
+        );
         if let Some(parent) = &scope.parent {
             parent.nest(&scope);
         }
@@ -187,6 +218,37 @@ impl Scope {
     /// themselves and would rather not wrap it.
     pub(crate) fn run_in<R>(self: &Arc<Self>, f: impl FnOnce() -> R) -> R {
         CURRENT.sync_scope(Arc::clone(self), f)
+    }
+
+    /// The deadline this scope runs under was reached: its owner's timer
+    /// fired, or a call nested in it that inherited the deadline ran out of
+    /// it. Marks this scope and every enclosing one under the same deadline
+    /// (up to the first marked already: the marks are closed upwards, so
+    /// each scope is marked once however deep the chain), before anything
+    /// is cancelled; a cancellation then carries the mark down to the calls
+    /// nested under the same deadline ([`Scope::signal`]). Whoever sees a
+    /// cancellation, or an error on its way up, then counts its call
+    /// `elapsed`.
+    pub(crate) fn reach_deadline(&self) {
+        let mut scope = Some(self);
+        while let Some(at) = scope.filter(|s| self.same_deadline(s)) {
+            if at.deadline_reached.swap(true, AcqRel) {
+                return;
+            }
+            scope = at.parent.as_deref();
+        }
+    }
+
+    /// Whether the deadline this scope runs under was reached, by its own
+    /// call or one enclosing it whose deadline it inherited.
+    pub(crate) fn deadline_reached(&self) -> bool {
+        self.deadline_reached.load(Acquire)
+    }
+
+    /// Whether `other` runs under this scope's deadline.
+    fn same_deadline(&self, other: &Scope) -> bool {
+        let deadline = |s: &Scope| s.budget.as_ref().map(|b| b.deadline);
+        deadline(self).is_some() && deadline(self) == deadline(other)
     }
 
     /// Whether this scope was cancelled: by its owner, an enclosing scope,
@@ -236,9 +298,7 @@ impl Scope {
                 token.cancel();
             }
         });
-        if let Some(waker) = taken.watcher {
-            waker.wake();
-        }
+        let before = more.len();
         more.extend(
             taken
                 .calls
@@ -246,6 +306,19 @@ impl Scope {
                 .filter_map(Weak::upgrade)
                 .map(|call| (call, false)),
         );
+        // The deadline's mark goes down to the calls nested under it (see
+        // `reach_deadline`) before the body is woken: it may drop them at
+        // once, and they must know why.
+        if self.deadline_reached() {
+            for (call, _) in &more[before..] {
+                if self.same_deadline(call) {
+                    call.deadline_reached.store(true, Release);
+                }
+            }
+        }
+        if let Some(waker) = taken.watcher {
+            waker.wake();
+        }
         more.extend(abort_all(taken.tasks).map(|child| (child, true)));
     }
 
@@ -279,6 +352,9 @@ impl Scope {
             .latch
             .nest(Arc::downgrade(call), |call| call.strong_count() > 0);
         if cancelled || self.token_cancelled() {
+            if self.deadline_reached() && self.same_deadline(call) {
+                call.deadline_reached.store(true, Release);
+            }
             call.cancel();
         }
     }

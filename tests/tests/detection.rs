@@ -220,3 +220,25 @@ fn a_failed_check_reports_its_own_counts_only() {
     assert_eq!(counts, ["1", "1"], "alive, started:\n{message}");
     assert!(message.contains("  alive   started  site"), "{message}");
 }
+
+/// `assert_no_leaks` names the line that called it, not one of timebox's.
+#[test]
+fn assert_no_leaks_names_its_callers_line() {
+    let rt = Flavor::CurrentThread.runtime();
+    let leaky = async {
+        timebox::spawn(pending::<()>());
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let check = assert_no_leaks(leaky); // the check
+        rt.block_on(check)
+    }));
+    let panic = outcome.expect_err("the forgotten child is a leak");
+    let message = panic.downcast_ref::<String>().expect("a message");
+    let line = include_str!("detection.rs")
+        .lines()
+        .position(|l| l.ends_with("// the check"))
+        .expect("the check's line")
+        + 1;
+    let caller = format!("assert_no_leaks at tests/tests/detection.rs:{line}: 1 body still alive");
+    assert!(message.starts_with(&caller), "{caller:?} starts {message}");
+}

@@ -2,7 +2,7 @@ async fn suggestions(prefix: String) -> Vec<String> {
     match {
         use ::timebox::__private::{JudgeAnything as _, JudgeResult as _};
         (&::timebox::__private::Judge::<Vec<String>>::new())
-            .judged(
+            .__timebox_judged(
                 ::timebox::__private::run(
                     ::timebox::__private::Spec::new(
                         {

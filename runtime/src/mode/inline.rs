@@ -10,7 +10,10 @@ use std::task::{Context, Poll};
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 
-use super::{Judged, Race, attribute, judge, Spec, never_err, no_value, outcome_of, poll_deadline, require_timers};
+use super::{
+    Judged, Race, Spec, attribute, judge, never_err, no_value, outcome_of, poll_deadline,
+    require_timers,
+};
 use crate::error::{Error, ErrorKind};
 use crate::guard::{Live, OutcomeGuard};
 use crate::report;
@@ -124,6 +127,12 @@ impl<B: Future> Future for InlineCall<B> {
                 Poll::Pending => return Poll::Pending,
             },
         };
+        if let Err(ErrorKind::Elapsed) = result {
+            // Before the body, and the calls nested in it, are dropped:
+            // they are cancelled by the deadline, and counted so.
+            scope.reach_deadline();
+            scope.cancel();
+        }
         // As a block's locals would: the body goes first, then its count.
         this.body.set(Body::Done);
         let Some(Open { live, mut outcome }) = this.open.take() else {
@@ -135,7 +144,9 @@ impl<B: Future> Future for InlineCall<B> {
         };
         drop(live);
         outcome.set(counted);
-        let scope = outcome.scope().expect("a timed call's guard holds its scope");
+        let scope = outcome
+            .scope()
+            .expect("a timed call's guard holds its scope");
         let result = result.map_err(|kind| no_value(scope, kind));
         drop(outcome);
         Poll::Ready(result)

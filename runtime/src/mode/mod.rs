@@ -21,7 +21,6 @@ use tokio::task::Id as TaskId;
 use tokio::time::Sleep;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use crate::budget::Budget;
 use crate::error::{Error, ErrorKind};
 use crate::outcome::Outcome;
 use crate::registry::Site;
@@ -195,7 +194,9 @@ impl<C: Judged> Future for Finish<C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<C::Value> {
         let this = self.project();
-        this.call.poll(cx).map(|result| result.unwrap_or_else(*this.convert))
+        this.call
+            .poll(cx)
+            .map(|result| result.unwrap_or_else(*this.convert))
     }
 }
 
@@ -252,36 +253,32 @@ pub(crate) fn poll_deadline(sleep: Pin<&mut Sleep>, cx: &mut Context<'_>) -> Pol
 }
 
 /// How a call that ended without a value ended, by one rule for both modes,
-/// for its counter and its error alike: a call that ends at or past its
-/// deadline ran out of time, whichever news came first. (A call nested in
-/// one with less time left inherits that deadline; when it passes, the
-/// nested call's own timer and its parent's cancellation fire at the same
-/// instant, and either may be seen first.)
+/// for its counter and its error alike: a cancellation that comes of the
+/// deadline it runs under being reached is a timeout. (A call nested in one
+/// with less time left inherits that deadline; when it passes, the nested
+/// call's own timer and its parent's cancellation fire at the same instant,
+/// and either may be seen first. The parent marks its scope before it
+/// cancels: see [`Scope::reach_deadline`].)
 pub(crate) fn attribute(scope: &Scope, kind: ErrorKind) -> ErrorKind {
     match kind {
-        ErrorKind::Cancelled if past_deadline(scope) => ErrorKind::Elapsed,
+        ErrorKind::Cancelled if scope.deadline_reached() => ErrorKind::Elapsed,
         kind => kind,
     }
 }
 
 /// How a call whose body's value reached its caller is counted: `ok`, or
-/// `err` for an error (`is_err`); but an error that arrives at or past the
-/// deadline is counted `elapsed`. It is a nested call's timeout on its way
-/// up, seen before the call's own timer, which fired at the same instant:
-/// counted as that timer would have counted the call.
+/// `err` for an error (`is_err`); but an error once the deadline was
+/// reached (a nested call that inherited it ran out of it, and its error is
+/// on its way up) is counted `elapsed`, as the call's own timer, which
+/// fired at the same instant, would have counted it.
 pub(crate) fn judge<T>(is_err: fn(&T) -> bool, value: &T, scope: &Scope) -> Outcome {
     if !is_err(value) {
         Outcome::Ok
-    } else if past_deadline(scope) {
+    } else if scope.deadline_reached() {
         Outcome::Elapsed
     } else {
         Outcome::Err
     }
-}
-
-/// Whether the deadline of the call owning `scope` has passed.
-pub(crate) fn past_deadline(scope: &Scope) -> bool {
-    scope.budget.as_ref().is_some_and(Budget::has_passed)
 }
 
 /// The outcome a call that ended without a value this way is counted as.

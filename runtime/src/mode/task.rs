@@ -13,7 +13,10 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use super::{Judged, Race, attribute, judge, past_deadline, Spec, never_err, no_value, outcome_of, poll_deadline, require_timers};
+use super::{
+    Judged, Race, Spec, attribute, judge, never_err, no_value, outcome_of, poll_deadline,
+    require_timers,
+};
 use crate::error::{Error, ErrorKind};
 use crate::guard::Live;
 use crate::outcome::Outcome;
@@ -259,6 +262,9 @@ impl<T> PendingCall<T> {
             }
             Waited::Ended(kind) => {
                 let kind = attribute(&self.scope, kind);
+                if kind == ErrorKind::Elapsed {
+                    self.scope.reach_deadline();
+                }
                 self.ended(outcome_of(kind));
                 self.stop();
                 Err(no_value(&self.scope, kind))
@@ -289,9 +295,9 @@ impl<T> PendingCall<T> {
 impl<T> Drop for PendingCall<T> {
     fn drop(&mut self) {
         if self.armed {
-            // The caller's future was dropped mid-wait: at or past the
-            // deadline, by the parent whose deadline this call inherited.
-            if past_deadline(&self.scope) {
+            // The caller's future was dropped mid-wait; once the deadline
+            // was reached, by the parent whose deadline this call inherited.
+            if self.scope.deadline_reached() {
                 self.ended(Outcome::Elapsed);
                 no_value(&self.scope, ErrorKind::Elapsed);
             } else {
