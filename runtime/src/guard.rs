@@ -23,7 +23,7 @@ impl Live {
     /// Takes over the body that [`Scope::open`] counted as started; the
     /// call's caller closes the scope.
     pub(crate) fn new(scope: Arc<Scope>) -> Self {
-        if let Some(tracker) = &scope.tracker {
+        if let Some(tracker) = scope.tracker() {
             tracker.started(scope.site);
         }
         Live(scope)
@@ -37,7 +37,7 @@ impl Live {
 impl Drop for Live {
     fn drop(&mut self) {
         let scope = &self.0;
-        if let Some(tracker) = &scope.tracker {
+        if let Some(tracker) = scope.tracker() {
             tracker.ended(scope.site);
         }
         if let Some(body) = scope.body {

@@ -33,10 +33,6 @@ pub(crate) struct Scope {
     pub(crate) budget: Option<Budget>,
     /// The site whose body runs in this scope.
     pub(crate) site: &'static Site,
-    /// How long a cancelled body may keep running to clean up.
-    pub(crate) grace: Duration,
-    /// The `assert_no_leaks` scope this one was opened in, however deep.
-    pub(crate) tracker: Option<Arc<Tracker>>,
     /// The body's record in its site; `None` for a tracking scope, which
     /// has no body of its own.
     pub(crate) body: Option<BodyRef>,
@@ -49,9 +45,38 @@ pub(crate) struct Scope {
     latch: Latch<Waker, Child, Weak<Scope>>,
     token: OnceLock<CancellationToken>,
     parent: Option<Arc<Scope>>,
+    /// What few scopes have, boxed so that the others do not carry it.
+    rare: Option<Box<Rare>>,
+}
+
+/// The parts of a scope most calls leave at their defaults: a grace
+/// period, a leak check, a cleanup scope.
+#[derive(Debug, Default)]
+struct Rare {
+    /// How long a cancelled body may keep running to clean up.
+    grace: Duration,
+    /// The `assert_no_leaks` scope this one was opened in, however deep.
+    tracker: Option<Arc<Tracker>>,
     /// The cleanup scope of a cancelled body in its grace period: to the
     /// body, its call is cancelled; what it starts is not.
-    pub(crate) cleaning_up: bool,
+    cleaning_up: bool,
+}
+
+impl Rare {
+    /// `None` when every part is at its default.
+    fn boxed(
+        grace: Duration,
+        tracker: Option<Arc<Tracker>>,
+        cleaning_up: bool,
+    ) -> Option<Box<Rare>> {
+        (!grace.is_zero() || tracker.is_some() || cleaning_up).then(|| {
+            Box::new(Rare {
+                grace,
+                tracker,
+                cleaning_up,
+            })
+        })
+    }
 }
 
 /// A `timebox::spawn` child: its task and its scope.
@@ -67,18 +92,16 @@ impl Scope {
         body: Option<BodyRef>,
         cleaning_up: bool,
     ) -> Arc<Scope> {
-        let tracker = tracker.or_else(|| parent.as_ref().and_then(|p| p.tracker.clone()));
+        let tracker = tracker.or_else(|| parent.as_ref().and_then(|p| p.tracker().cloned()));
         let cancelled = parent.as_ref().is_some_and(|p| p.is_cancelled());
         Arc::new(Scope {
             budget,
             site,
-            grace,
-            tracker,
             body,
             latch: Latch::new(cancelled),
             token: OnceLock::new(),
             parent,
-            cleaning_up,
+            rare: Rare::boxed(grace, tracker, cleaning_up),
         })
     }
 
@@ -133,8 +156,16 @@ impl Scope {
         let budget = of
             .budget
             .as_ref()
-            .map(|b| Budget::within(b.name, of.grace, now, None));
-        Scope::new(of.site, budget, Duration::ZERO, None, of.tracker.clone(), None, true)
+            .map(|b| Budget::within(b.name, of.grace(), now, None));
+        Scope::new(
+            of.site,
+            budget,
+            Duration::ZERO,
+            None,
+            of.tracker().cloned(),
+            None,
+            true,
+        )
     }
 
     /// Makes this call's task (one with a grace period, which outlives the
@@ -153,11 +184,35 @@ impl Scope {
     pub(crate) fn tracking(site: &'static Site, tracker: Arc<Tracker>) -> Arc<Scope> {
         let parent = Scope::current();
         let budget = parent.as_ref().and_then(|p| p.budget.clone());
-        let scope = Scope::new(site, budget, Duration::ZERO, parent, Some(tracker), None, false);
+        let scope = Scope::new(
+            site,
+            budget,
+            Duration::ZERO,
+            parent,
+            Some(tracker),
+            None,
+            false,
+        );
         if let Some(parent) = &scope.parent {
             parent.nest(&scope);
         }
         scope
+    }
+
+    /// How long a cancelled body may keep running to clean up.
+    pub(crate) fn grace(&self) -> Duration {
+        self.rare.as_ref().map_or(Duration::ZERO, |rare| rare.grace)
+    }
+
+    /// The `assert_no_leaks` scope this one was opened in, however deep.
+    pub(crate) fn tracker(&self) -> Option<&Arc<Tracker>> {
+        self.rare.as_ref().and_then(|rare| rare.tracker.as_ref())
+    }
+
+    /// Whether this is the cleanup scope of a cancelled body in its grace
+    /// period: to the body, its call is cancelled; what it starts is not.
+    pub(crate) fn cleaning_up(&self) -> bool {
+        self.rare.as_ref().is_some_and(|rare| rare.cleaning_up)
     }
 
     /// Whether this scope belongs to a timed call (its own, or the one a
@@ -320,7 +375,7 @@ impl Scope {
     /// its grace period and a second, it is a zombie.
     pub(crate) fn body_cancelled(&self) {
         if let Some(body) = self.body {
-            zombie::watch(self.site, body, self.grace);
+            zombie::watch(self.site, body, self.grace());
         }
     }
 }
@@ -361,6 +416,12 @@ mod tests {
 
     fn open(site: &'static Site, timeout: Duration) -> (Arc<Scope>, Budget) {
         Scope::open(site, timeout, Duration::ZERO, Instant::now())
+    }
+
+    /// What every call carries: pinned, so that growth shows.
+    #[test]
+    fn a_scope_stays_small() {
+        assert_eq!(std::mem::size_of::<Scope>(), 168);
     }
 
     #[tokio::test(start_paused = true)]

@@ -99,7 +99,7 @@ impl Grace {
     fn start(of: &Scope) -> Box<Grace> {
         let now = Instant::now();
         Box::new(Grace {
-            timer: Box::pin(tokio::time::sleep_until(now + of.grace)),
+            timer: Box::pin(tokio::time::sleep_until(now + of.grace())),
             scope: Scope::cleanup(of, now),
         })
     }
@@ -123,7 +123,7 @@ impl<F: Future> Future for BodyTask<F> {
                 Poll::Pending => return Poll::Pending,
                 // A body cancelled before it ever ran is not started for
                 // its grace.
-                Poll::Ready(None) if !this.race.started() || scope.grace.is_zero() => {
+                Poll::Ready(None) if !this.race.started() || scope.grace().is_zero() => {
                     return Poll::Ready(None);
                 }
                 Poll::Ready(None) => *this.grace = Some(Grace::start(scope)),
@@ -235,7 +235,7 @@ impl<T> PendingCall<T> {
                 },
             });
         }
-        if !self.scope.grace.is_zero() {
+        if !self.scope.grace().is_zero() {
             let token = token.get_or_insert_with(|| Box::pin(self.scope.token().cancelled_owned()));
             if token.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Waited::Ended(ErrorKind::Cancelled));
@@ -277,7 +277,7 @@ impl<T> PendingCall<T> {
     /// its grace and a second is reported as a zombie.
     fn stop(&self) {
         self.scope.cancel();
-        if self.scope.grace.is_zero() {
+        if self.scope.grace().is_zero() {
             self.handle.abort();
         }
         if !self.handle.is_finished() {
