@@ -3,6 +3,8 @@
 //! a child never outlives its parent's budget.
 
 use std::future::Future;
+use std::sync::atomic::Ordering::Acquire;
+use std::sync::atomic::fence;
 use std::sync::{Arc, OnceLock, Weak};
 use std::task::Waker;
 use std::time::Duration;
@@ -265,7 +267,20 @@ impl Scope {
 
     /// The call that owns this scope has returned: cancel what is left of
     /// it, as Go's `defer cancel()` does, and abort its spawned children.
-    pub(crate) fn close(&self) {
+    ///
+    /// A scope its closer alone holds, with no token handed out, has no one
+    /// left to tell: nothing registered is alive (a child or a nested call
+    /// holds its parent), and whoever reaches it later through a weak link
+    /// only signals it. Closing it is one load.
+    pub(crate) fn close(self: &Arc<Self>) {
+        if Arc::strong_count(self) == 1 {
+            // Whatever the other holders did before letting go (handing
+            // out a token, say) is seen from here on.
+            fence(Acquire);
+            if !self.has_token() {
+                return;
+            }
+        }
         self.signal(true);
     }
 
