@@ -84,6 +84,11 @@ impl<W, T, C> Latch<W, T, C> {
         }
     }
 
+    /// Whether anything ever registered (and may still be held).
+    pub(crate) fn was_used(&self) -> bool {
+        self.used.load(SeqCst)
+    }
+
     /// Whether the latch was cancelled.
     pub(crate) fn is_cancelled(&self) -> bool {
         self.cancelled.load(SeqCst)

@@ -19,6 +19,10 @@ use crate::registry::{BodyRef, Site};
 use crate::tracker::Tracker;
 use crate::zombie;
 
+mod pool;
+
+pub(crate) use pool::Owned;
+
 tokio::task_local! {
     static CURRENT: Arc<Scope>;
 }
@@ -96,7 +100,7 @@ impl Scope {
     ) -> Arc<Scope> {
         let tracker = tracker.or_else(|| parent.as_ref().and_then(|p| p.tracker().cloned()));
         let cancelled = parent.as_ref().is_some_and(|p| p.is_cancelled());
-        Arc::new(Scope {
+        let scope = Scope {
             budget,
             site,
             body,
@@ -104,7 +108,37 @@ impl Scope {
             token: OnceLock::new(),
             parent,
             rare: Rare::boxed(grace, tracker, cleaning_up),
-        })
+        };
+        // In a scope this thread kept, if any: no allocation.
+        if let Some(mut kept) = pool::take() {
+            if let Some(room) = Arc::get_mut(&mut kept) {
+                *room = scope;
+                return kept;
+            }
+        }
+        Arc::new(scope)
+    }
+
+    /// Lets go of everything this scope holds, so that it can be kept for
+    /// another call: its parent, its registrations, its token.
+    fn empty(&mut self) {
+        self.unlink();
+        if self.latch.was_used() {
+            self.latch = Latch::new(false);
+        }
+        self.token.take();
+        self.rare = None;
+    }
+
+    /// Lets go of the parent: dropping the last reference to the innermost
+    /// of a deep chain of scopes would drop each parent from inside its
+    /// child's drop, so the chain is unlinked in a loop instead, as far as
+    /// this scope owns it.
+    fn unlink(&mut self) {
+        let mut next = self.parent.take();
+        while let Some(parent) = next {
+            next = Arc::into_inner(parent).and_then(|mut scope| scope.parent.take());
+        }
     }
 
     /// Opens the scope of a timed call started `now`, and counts its body
@@ -410,15 +444,10 @@ fn abort_all(tasks: Vec<Child>) -> impl Iterator<Item = Arc<Scope>> {
     })
 }
 
-/// Dropping the last reference to the innermost of a deep chain of scopes
-/// would drop each parent from inside its child's drop: the chain is
-/// unlinked in a loop instead, as far as this drop owns it.
+/// A deep chain of scopes is unlinked in a loop (see [`Scope::unlink`]).
 impl Drop for Scope {
     fn drop(&mut self) {
-        let mut next = self.parent.take();
-        while let Some(parent) = next {
-            next = Arc::into_inner(parent).and_then(|mut scope| scope.parent.take());
-        }
+        self.unlink();
     }
 }
 
@@ -437,6 +466,21 @@ mod tests {
     #[test]
     fn a_scope_stays_small() {
         assert_eq!(std::mem::size_of::<Scope>(), 168);
+    }
+
+    #[tokio::test]
+    async fn a_scope_no_one_else_holds_is_kept_for_the_next_call() {
+        let (scope, _) = open(&OUTER, Duration::from_secs(5));
+        let at = Arc::as_ptr(&scope);
+        drop(Owned::new(scope));
+        let (again, _) = open(&OUTER, Duration::from_secs(5));
+        assert_eq!(Arc::as_ptr(&again), at);
+        assert!(!again.is_cancelled() && !again.has_token());
+        // Held elsewhere too: not kept, so never shared by two calls.
+        let other = Arc::clone(&again);
+        drop(Owned::new(again));
+        let (third, _) = open(&OUTER, Duration::from_secs(5));
+        assert_ne!(Arc::as_ptr(&third), Arc::as_ptr(&other));
     }
 
     #[tokio::test(start_paused = true)]

@@ -18,7 +18,7 @@ use crate::error::{Error, ErrorKind};
 use crate::guard::Live;
 use crate::outcome::Outcome;
 use crate::report::{self, CallRecord};
-use crate::scope::Scope;
+use crate::scope::{Owned, Scope};
 
 /// Spawn mode: spawns the body in a new scope and returns the caller's
 /// side, which waits for it until the deadline and ends it whatever happens.
@@ -43,7 +43,7 @@ where
     Call {
         pending: Some(PendingCall {
             handle,
-            scope,
+            scope: Owned::new(scope),
             armed: true,
             is_err: never_err,
             record,
@@ -200,7 +200,7 @@ impl<T> Judged for Call<T> {
 struct PendingCall<T> {
     handle: JoinHandle<Option<T>>,
     /// Carries the call's site, budget and grace.
-    scope: Arc<Scope>,
+    scope: Owned,
     armed: bool,
     /// Tells a value counted `err` from one counted `ok`.
     is_err: fn(&T) -> bool,
