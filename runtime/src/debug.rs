@@ -82,14 +82,23 @@ mod tests {
         let get = |uri: &str| page(&Request::get(uri).body(()).unwrap());
         let first = get("/debug/timebox");
         assert_eq!(first.status(), StatusCode::OK);
-        assert_eq!(first.headers()[header::CONTENT_TYPE], "text/plain; charset=utf-8");
+        assert_eq!(
+            first.headers()[header::CONTENT_TYPE],
+            "text/plain; charset=utf-8"
+        );
         let body = first.body();
         let since = body.find("# timebox: since the base").expect(body);
         let every = body.find("# every site").expect(body);
         assert!(since < every, "{body}");
         let reset = get("/debug/timebox?x=1&reset");
         assert_eq!(reset.status(), StatusCode::OK);
-        assert!(reset.body().starts_with("# timebox: since the base, taken "), "{}", reset.body());
+        assert!(
+            reset
+                .body()
+                .starts_with("# timebox: since the base, taken "),
+            "{}",
+            reset.body()
+        );
     }
 
     #[test]

@@ -12,8 +12,8 @@ use tokio::time::Instant;
 
 use crate::Error;
 use crate::mode::Spec;
-use crate::mode::task::run;
 use crate::mode::inline::run_inline;
+use crate::mode::task::run;
 use crate::registry::site_at;
 
 /// Where a layer's calls are counted.

@@ -22,8 +22,8 @@
 use std::collections::HashMap;
 use std::panic::Location;
 use std::sync::atomic::AtomicBool;
-use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::{LazyLock, Mutex, RwLock};
 use std::time::Duration;
 
@@ -173,8 +173,14 @@ impl Site {
         grace: Duration,
         now: std::time::Instant,
     ) -> bool {
-        self.marks
-            .mark(body.id, body.place, grace, now, &self.slots, self.counts.live())
+        self.marks.mark(
+            body.id,
+            body.place,
+            grace,
+            now,
+            &self.slots,
+            self.counts.live(),
+        )
     }
 
     /// Marks the cancelled bodies whose time is up as zombies, reporting each
@@ -345,7 +351,11 @@ mod tests {
         let now = std::time::Instant::now();
         SITE.mark_cancelled(old, Duration::ZERO, now);
         SITE.find_zombies(now + Duration::from_secs(2));
-        assert_eq!((SITE.marks.doomed(), SITE.marks.zombies()), (0, 0), "the old body is gone");
+        assert_eq!(
+            (SITE.marks.doomed(), SITE.marks.zombies()),
+            (0, 0),
+            "the old body is gone"
+        );
     }
 
     #[test]

@@ -72,7 +72,11 @@ where
             // spawned ends with it.
             let live = LiveChild::new(Arc::clone(&scope));
             let outcome = OutcomeGuard::new(site);
-            let task = spawner::spawn(Arc::clone(&scope).enter(child(outcome, live, report::in_current_span(future))));
+            let task = spawner::spawn(Arc::clone(&scope).enter(child(
+                outcome,
+                live,
+                report::in_current_span(future),
+            )));
             parent.adopt(task.abort_handle(), &scope);
             task
         }

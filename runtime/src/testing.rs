@@ -153,7 +153,8 @@ fn report(tracker: &Tracker, waited: Duration, caller: &Location<'_>) -> String 
         "assert_no_leaks at {}:{}: {total} {bodies} still alive {waited:?} after the future returned:\n{:>7} {:>9}  site\n",
         caller.file(),
         caller.line(),
-        "alive", "started"
+        "alive",
+        "started"
     );
     for t in alive {
         let origin = &t.site.origin;

@@ -10,7 +10,10 @@ use std::task::{Context, Poll};
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 
-use super::{Judged, Race, attribute, judge, Spec, never_err, no_value, outcome_of, poll_deadline, require_timers};
+use super::{
+    Judged, Race, Spec, attribute, judge, never_err, no_value, outcome_of, poll_deadline,
+    require_timers,
+};
 use crate::error::{Error, ErrorKind};
 use crate::guard::{Live, OutcomeGuard};
 use crate::report;
@@ -135,7 +138,9 @@ impl<B: Future> Future for InlineCall<B> {
         };
         drop(live);
         outcome.set(counted);
-        let scope = outcome.scope().expect("a timed call's guard holds its scope");
+        let scope = outcome
+            .scope()
+            .expect("a timed call's guard holds its scope");
         let result = result.map_err(|kind| no_value(scope, kind));
         drop(outcome);
         Poll::Ready(result)

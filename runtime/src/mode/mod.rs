@@ -195,7 +195,9 @@ impl<C: Judged> Future for Finish<C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<C::Value> {
         let this = self.project();
-        this.call.poll(cx).map(|result| result.unwrap_or_else(*this.convert))
+        this.call
+            .poll(cx)
+            .map(|result| result.unwrap_or_else(*this.convert))
     }
 }
 

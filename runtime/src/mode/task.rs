@@ -13,7 +13,10 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use super::{Judged, Race, attribute, judge, past_deadline, Spec, never_err, no_value, outcome_of, poll_deadline, require_timers};
+use super::{
+    Judged, Race, Spec, attribute, judge, never_err, no_value, outcome_of, past_deadline,
+    poll_deadline, require_timers,
+};
 use crate::error::{Error, ErrorKind};
 use crate::guard::Live;
 use crate::outcome::Outcome;
