@@ -85,7 +85,7 @@ pub fn token() -> Option<CancellationToken> {
 /// The scope's token; in a cleanup scope, one cancelled already: to the
 /// body, its call is cancelled (what the cleanup starts is not).
 fn own_token(scope: &Scope) -> CancellationToken {
-    if scope.cleaning_up {
+    if scope.cleaning_up() {
         let cancelled = CancellationToken::new();
         cancelled.cancel();
         return cancelled;
@@ -113,7 +113,7 @@ fn own_token(scope: &Scope) -> CancellationToken {
 /// # }
 /// ```
 pub async fn cancelled() {
-    if Scope::with_current(|s| s.cleaning_up) == Some(true) {
+    if Scope::with_current(|s| s.cleaning_up()) == Some(true) {
         // In its grace period: the call was cancelled.
         return;
     }
@@ -141,7 +141,7 @@ pub async fn cancelled() {
 /// # }
 /// ```
 pub fn is_cancelled() -> bool {
-    Scope::with_current(|s| s.in_timed_call() && (s.cleaning_up || s.is_cancelled()))
+    Scope::with_current(|s| s.in_timed_call() && (s.cleaning_up() || s.is_cancelled()))
         .unwrap_or(false)
 }
 

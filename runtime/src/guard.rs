@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind};
 use crate::outcome::Outcome;
 use crate::registry::{BodyRef, Site};
 use crate::report::CallRecord;
-use crate::scope::Scope;
+use crate::scope::{Owned, Scope};
 
 /// Keeps the body of a scope counted in [`live`](crate::live) for as long
 /// as it exists. It travels inside the body's future, so it is dropped
@@ -23,7 +23,7 @@ impl Live {
     /// Takes over the body that [`Scope::open`] counted as started; the
     /// call's caller closes the scope.
     pub(crate) fn new(scope: Arc<Scope>) -> Self {
-        if let Some(tracker) = &scope.tracker {
+        if let Some(tracker) = scope.tracker() {
             tracker.started(scope.site);
         }
         Live(scope)
@@ -37,7 +37,7 @@ impl Live {
 impl Drop for Live {
     fn drop(&mut self) {
         let scope = &self.0;
-        if let Some(tracker) = &scope.tracker {
+        if let Some(tracker) = scope.tracker() {
             tracker.ended(scope.site);
         }
         if let Some(body) = scope.body {
@@ -104,7 +104,7 @@ pub(crate) struct OutcomeGuard {
 #[derive(Debug)]
 struct CallEnd {
     record: CallRecord,
-    scope: Arc<Scope>,
+    scope: Owned,
 }
 
 impl OutcomeGuard {
@@ -125,13 +125,16 @@ impl OutcomeGuard {
     pub(crate) fn call(record: CallRecord, scope: Arc<Scope>) -> Self {
         OutcomeGuard {
             site: Some(scope.site),
-            call: Some(CallEnd { record, scope }),
+            call: Some(CallEnd {
+                record,
+                scope: Owned::new(scope),
+            }),
         }
     }
 
     /// The scope of the call, for a timed call's guard.
     pub(crate) fn scope(&self) -> Option<&Arc<Scope>> {
-        self.call.as_ref().map(|call| &call.scope)
+        self.call.as_ref().map(|call| &*call.scope)
     }
 
     pub(crate) fn set(&mut self, outcome: Outcome) {

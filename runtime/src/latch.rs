@@ -50,6 +50,13 @@ pub(crate) struct Latch<W, T, C> {
 #[derive(Debug)]
 struct Shared<W, T, C> {
     watcher: Option<W>,
+    /// Made by the first child or nested call: a latch with none (or only
+    /// a watcher) carries one word for them.
+    lists: Option<Box<Lists<T, C>>>,
+}
+
+#[derive(Debug)]
+struct Lists<T, C> {
     tasks: Vec<T>,
     calls: Vec<C>,
 }
@@ -72,10 +79,14 @@ impl<W, T, C> Latch<W, T, C> {
             used: AtomicBool::new(false),
             shared: Mutex::new(Shared {
                 watcher: None,
-                tasks: Vec::new(),
-                calls: Vec::new(),
+                lists: None,
             }),
         }
+    }
+
+    /// Whether anything ever registered (and may still be held).
+    pub(crate) fn was_used(&self) -> bool {
+        self.used.load(SeqCst)
     }
 
     /// Whether the latch was cancelled.
@@ -104,9 +115,11 @@ impl<W, T, C> Latch<W, T, C> {
         }
         let mut shared = lock(&self.shared);
         taken.watcher = shared.watcher.take();
-        taken.calls = std::mem::take(&mut shared.calls);
-        if close {
-            taken.tasks = std::mem::take(&mut shared.tasks);
+        if let Some(lists) = &mut shared.lists {
+            taken.calls = std::mem::take(&mut lists.calls);
+            if close {
+                taken.tasks = std::mem::take(&mut lists.tasks);
+            }
         }
         taken
     }
@@ -134,13 +147,14 @@ impl<W, T, C> Latch<W, T, C> {
         seq_cst_point();
         {
             let mut shared = lock(&self.shared);
-            prune(&mut shared.tasks, keep);
-            shared.tasks.push(task);
+            let lists = made(&mut shared);
+            prune(&mut lists.tasks, keep);
+            lists.tasks.push(task);
         }
         // Closed meanwhile: the close may have emptied the list before this
         // child joined it.
         if self.closed.load(SeqCst) {
-            std::mem::take(&mut lock(&self.shared).tasks)
+            std::mem::take(&mut made(&mut lock(&self.shared)).tasks)
         } else {
             Vec::new()
         }
@@ -154,11 +168,22 @@ impl<W, T, C> Latch<W, T, C> {
         seq_cst_point();
         {
             let mut shared = lock(&self.shared);
-            prune(&mut shared.calls, keep);
-            shared.calls.push(call);
+            let lists = made(&mut shared);
+            prune(&mut lists.calls, keep);
+            lists.calls.push(call);
         }
         self.is_cancelled()
     }
+}
+
+/// The lists of children and nested calls, made on first use.
+fn made<W, T, C>(shared: &mut Shared<W, T, C>) -> &mut Lists<T, C> {
+    shared.lists.get_or_insert_with(|| {
+        Box::new(Lists {
+            tasks: Vec::new(),
+            calls: Vec::new(),
+        })
+    })
 }
 
 fn prune<X>(list: &mut Vec<X>, keep: impl FnMut(&X) -> bool) {

@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
+use std::sync::atomic::fence;
 use std::sync::{Arc, OnceLock, Weak};
 use std::task::Waker;
 use std::time::Duration;
@@ -18,6 +19,10 @@ use crate::latch::Latch;
 use crate::registry::{BodyRef, Site};
 use crate::tracker::Tracker;
 use crate::zombie;
+
+mod pool;
+
+pub(crate) use pool::Owned;
 
 tokio::task_local! {
     static CURRENT: Arc<Scope>;
@@ -35,10 +40,6 @@ pub(crate) struct Scope {
     pub(crate) budget: Option<Budget>,
     /// The site whose body runs in this scope.
     pub(crate) site: &'static Site,
-    /// How long a cancelled body may keep running to clean up.
-    pub(crate) grace: Duration,
-    /// The `assert_no_leaks` scope this one was opened in, however deep.
-    pub(crate) tracker: Option<Arc<Tracker>>,
     /// The body's record in its site; `None` for a tracking scope, which
     /// has no body of its own.
     pub(crate) body: Option<BodyRef>,
@@ -51,12 +52,41 @@ pub(crate) struct Scope {
     latch: Latch<Waker, Child, Weak<Scope>>,
     token: OnceLock<CancellationToken>,
     parent: Option<Arc<Scope>>,
-    /// The cleanup scope of a cancelled body in its grace period: to the
-    /// body, its call is cancelled; what it starts is not.
-    pub(crate) cleaning_up: bool,
     /// Set once the deadline this scope runs under is reached (see
     /// [`Scope::reach_deadline`]).
     deadline_reached: AtomicBool,
+    /// What few scopes have, boxed so that the others do not carry it.
+    rare: Option<Box<Rare>>,
+}
+
+/// The parts of a scope most calls leave at their defaults: a grace
+/// period, a leak check, a cleanup scope.
+#[derive(Debug, Default)]
+struct Rare {
+    /// How long a cancelled body may keep running to clean up.
+    grace: Duration,
+    /// The `assert_no_leaks` scope this one was opened in, however deep.
+    tracker: Option<Arc<Tracker>>,
+    /// The cleanup scope of a cancelled body in its grace period: to the
+    /// body, its call is cancelled; what it starts is not.
+    cleaning_up: bool,
+}
+
+impl Rare {
+    /// `None` when every part is at its default.
+    fn boxed(
+        grace: Duration,
+        tracker: Option<Arc<Tracker>>,
+        cleaning_up: bool,
+    ) -> Option<Box<Rare>> {
+        (!grace.is_zero() || tracker.is_some() || cleaning_up).then(|| {
+            Box::new(Rare {
+                grace,
+                tracker,
+                cleaning_up,
+            })
+        })
+    }
 }
 
 /// A `timebox::spawn` child: its task and its scope.
@@ -72,7 +102,7 @@ impl Scope {
         body: Option<BodyRef>,
         cleaning_up: bool,
     ) -> Arc<Scope> {
-        let tracker = tracker.or_else(|| parent.as_ref().and_then(|p| p.tracker.clone()));
+        let tracker = tracker.or_else(|| parent.as_ref().and_then(|p| p.tracker().cloned()));
         let cancelled = parent.as_ref().is_some_and(|p| p.is_cancelled());
         // Opened under a deadline already reached: reached for it too.
         let reached = parent.as_ref().is_some_and(|p| {
@@ -83,18 +113,46 @@ impl Scope {
             };
             p.deadline_reached() && p.budget.as_ref().is_some_and(same)
         });
-        Arc::new(Scope {
+        let scope = Scope {
             budget,
             site,
-            grace,
-            tracker,
             body,
             latch: Latch::new(cancelled),
             token: OnceLock::new(),
             parent,
-            cleaning_up,
             deadline_reached: AtomicBool::new(reached),
-        })
+            rare: Rare::boxed(grace, tracker, cleaning_up),
+        };
+        // In a scope this thread kept, if any: no allocation.
+        if let Some(mut kept) = pool::take() {
+            if let Some(room) = Arc::get_mut(&mut kept) {
+                *room = scope;
+                return kept;
+            }
+        }
+        Arc::new(scope)
+    }
+
+    /// Lets go of everything this scope holds, so that it can be kept for
+    /// another call: its parent, its registrations, its token.
+    fn empty(&mut self) {
+        self.unlink();
+        if self.latch.was_used() {
+            self.latch = Latch::new(false);
+        }
+        self.token.take();
+        self.rare = None;
+    }
+
+    /// Lets go of the parent: dropping the last reference to the innermost
+    /// of a deep chain of scopes would drop each parent from inside its
+    /// child's drop, so the chain is unlinked in a loop instead, as far as
+    /// this scope owns it.
+    fn unlink(&mut self) {
+        let mut next = self.parent.take();
+        while let Some(parent) = next {
+            next = Arc::into_inner(parent).and_then(|mut scope| scope.parent.take());
+        }
     }
 
     /// Opens the scope of a timed call started `now`, and counts its body
@@ -148,13 +206,13 @@ impl Scope {
         let budget = of
             .budget
             .as_ref()
-            .map(|b| Budget::within(b.name, of.grace, now, None));
+            .map(|b| Budget::within(b.name, of.grace(), now, None));
         Scope::new(
             of.site,
             budget,
             Duration::ZERO,
             None,
-            of.tracker.clone(),
+            of.tracker().cloned(),
             None,
             true,
         )
@@ -189,6 +247,22 @@ impl Scope {
             parent.nest(&scope);
         }
         scope
+    }
+
+    /// How long a cancelled body may keep running to clean up.
+    pub(crate) fn grace(&self) -> Duration {
+        self.rare.as_ref().map_or(Duration::ZERO, |rare| rare.grace)
+    }
+
+    /// The `assert_no_leaks` scope this one was opened in, however deep.
+    pub(crate) fn tracker(&self) -> Option<&Arc<Tracker>> {
+        self.rare.as_ref().and_then(|rare| rare.tracker.as_ref())
+    }
+
+    /// Whether this is the cleanup scope of a cancelled body in its grace
+    /// period: to the body, its call is cancelled; what it starts is not.
+    pub(crate) fn cleaning_up(&self) -> bool {
+        self.rare.as_ref().is_some_and(|rare| rare.cleaning_up)
     }
 
     /// Whether this scope belongs to a timed call (its own, or the one a
@@ -272,7 +346,20 @@ impl Scope {
 
     /// The call that owns this scope has returned: cancel what is left of
     /// it, as Go's `defer cancel()` does, and abort its spawned children.
-    pub(crate) fn close(&self) {
+    ///
+    /// A scope its closer alone holds, with no token handed out, has no one
+    /// left to tell: nothing registered is alive (a child or a nested call
+    /// holds its parent), and whoever reaches it later through a weak link
+    /// only signals it. Closing it is one load.
+    pub(crate) fn close(self: &Arc<Self>) {
+        if Arc::strong_count(self) == 1 {
+            // Whatever the other holders did before letting go (handing
+            // out a token, say) is seen from here on.
+            fence(Acquire);
+            if !self.has_token() {
+                return;
+            }
+        }
         self.signal(true);
     }
 
@@ -396,7 +483,7 @@ impl Scope {
     /// its grace period and a second, it is a zombie.
     pub(crate) fn body_cancelled(&self) {
         if let Some(body) = self.body {
-            zombie::watch(self.site, body, self.grace);
+            zombie::watch(self.site, body, self.grace());
         }
     }
 }
@@ -416,15 +503,10 @@ fn abort_all(tasks: Vec<Child>) -> impl Iterator<Item = Arc<Scope>> {
     })
 }
 
-/// Dropping the last reference to the innermost of a deep chain of scopes
-/// would drop each parent from inside its child's drop: the chain is
-/// unlinked in a loop instead, as far as this drop owns it.
+/// A deep chain of scopes is unlinked in a loop (see [`Scope::unlink`]).
 impl Drop for Scope {
     fn drop(&mut self) {
-        let mut next = self.parent.take();
-        while let Some(parent) = next {
-            next = Arc::into_inner(parent).and_then(|mut scope| scope.parent.take());
-        }
+        self.unlink();
     }
 }
 
@@ -437,6 +519,27 @@ mod tests {
 
     fn open(site: &'static Site, timeout: Duration) -> (Arc<Scope>, Budget) {
         Scope::open(site, timeout, Duration::ZERO, Instant::now())
+    }
+
+    /// What every call carries: pinned, so that growth shows.
+    #[test]
+    fn a_scope_stays_small() {
+        assert_eq!(std::mem::size_of::<Scope>(), 176);
+    }
+
+    #[tokio::test]
+    async fn a_scope_no_one_else_holds_is_kept_for_the_next_call() {
+        let (scope, _) = open(&OUTER, Duration::from_secs(5));
+        let at = Arc::as_ptr(&scope);
+        drop(Owned::new(scope));
+        let (again, _) = open(&OUTER, Duration::from_secs(5));
+        assert_eq!(Arc::as_ptr(&again), at);
+        assert!(!again.is_cancelled() && !again.has_token());
+        // Held elsewhere too: not kept, so never shared by two calls.
+        let other = Arc::clone(&again);
+        drop(Owned::new(again));
+        let (third, _) = open(&OUTER, Duration::from_secs(5));
+        assert_ne!(Arc::as_ptr(&third), Arc::as_ptr(&other));
     }
 
     #[tokio::test(start_paused = true)]

@@ -68,7 +68,7 @@ fn spawned(meta: &TaskMeta<'_>) {
     }
     let site = registry::plain_site_at(meta.spawned_at());
     let body = site.start(Instant::now());
-    let tracker = Scope::with_current(|scope| scope.tracker.clone()).flatten();
+    let tracker = Scope::with_current(|scope| scope.tracker().cloned()).flatten();
     if let Some(tracker) = &tracker {
         tracker.started(site);
     }

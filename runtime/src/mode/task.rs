@@ -21,7 +21,7 @@ use crate::error::{Error, ErrorKind};
 use crate::guard::Live;
 use crate::outcome::Outcome;
 use crate::report::{self, CallRecord};
-use crate::scope::Scope;
+use crate::scope::{Owned, Scope};
 
 /// Spawn mode: spawns the body in a new scope and returns the caller's
 /// side, which waits for it until the deadline and ends it whatever happens.
@@ -46,7 +46,7 @@ where
     Call {
         pending: Some(PendingCall {
             handle,
-            scope,
+            scope: Owned::new(scope),
             armed: true,
             is_err: never_err,
             record,
@@ -102,7 +102,7 @@ impl Grace {
     fn start(of: &Scope) -> Box<Grace> {
         let now = Instant::now();
         Box::new(Grace {
-            timer: Box::pin(tokio::time::sleep_until(now + of.grace)),
+            timer: Box::pin(tokio::time::sleep_until(now + of.grace())),
             scope: Scope::cleanup(of, now),
         })
     }
@@ -126,7 +126,7 @@ impl<F: Future> Future for BodyTask<F> {
                 Poll::Pending => return Poll::Pending,
                 // A body cancelled before it ever ran is not started for
                 // its grace.
-                Poll::Ready(None) if !this.race.started() || scope.grace.is_zero() => {
+                Poll::Ready(None) if !this.race.started() || scope.grace().is_zero() => {
                     return Poll::Ready(None);
                 }
                 Poll::Ready(None) => *this.grace = Some(Grace::start(scope)),
@@ -203,7 +203,7 @@ impl<T> Judged for Call<T> {
 struct PendingCall<T> {
     handle: JoinHandle<Option<T>>,
     /// Carries the call's site, budget and grace.
-    scope: Arc<Scope>,
+    scope: Owned,
     armed: bool,
     /// Tells a value counted `err` from one counted `ok`.
     is_err: fn(&T) -> bool,
@@ -238,7 +238,7 @@ impl<T> PendingCall<T> {
                 },
             });
         }
-        if !self.scope.grace.is_zero() {
+        if !self.scope.grace().is_zero() {
             let token = token.get_or_insert_with(|| Box::pin(self.scope.token().cancelled_owned()));
             if token.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Waited::Ended(ErrorKind::Cancelled));
@@ -283,7 +283,7 @@ impl<T> PendingCall<T> {
     /// its grace and a second is reported as a zombie.
     fn stop(&self) {
         self.scope.cancel();
-        if self.scope.grace.is_zero() {
+        if self.scope.grace().is_zero() {
             self.handle.abort();
         }
         if !self.handle.is_finished() {

@@ -1,0 +1,69 @@
+//! Scope allocations kept per thread: the owner of a call's scope gives it
+//! back when the call ends, and, if no one else holds it (no clone, no weak
+//! link: `Arc::get_mut` proves it), it is emptied and kept for the next
+//! call the thread opens, which then neither allocates nor frees.
+
+use std::cell::RefCell;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::scope::Scope;
+
+/// Scopes kept per thread, at most.
+const KEEP: usize = 64;
+
+std::thread_local! {
+    static KEPT: RefCell<Vec<Arc<Scope>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A kept scope, held by no one else, if this thread has one.
+pub(super) fn take() -> Option<Arc<Scope>> {
+    KEPT.try_with(|kept| kept.try_borrow_mut().ok()?.pop())
+        .ok()
+        .flatten()
+}
+
+/// Keeps `scope` for a later call, if no one else holds it and there is
+/// room; frees it otherwise.
+fn give_back(mut scope: Arc<Scope>) {
+    let Some(only) = Arc::get_mut(&mut scope) else {
+        return;
+    };
+    // Emptied before the list is borrowed: what it held (a waker, its
+    // parent) may run code of its own as it goes.
+    only.empty();
+    let _ = KEPT.try_with(|kept| {
+        if let Ok(mut kept) = kept.try_borrow_mut() {
+            if kept.len() < KEEP {
+                kept.push(scope);
+            }
+        }
+    });
+}
+
+/// The scope of a call, held by the code that owns the call: given back to
+/// this thread's kept scopes when dropped.
+#[derive(Debug)]
+pub(crate) struct Owned(Option<Arc<Scope>>);
+
+impl Owned {
+    pub(crate) fn new(scope: Arc<Scope>) -> Self {
+        Owned(Some(scope))
+    }
+}
+
+impl Deref for Owned {
+    type Target = Arc<Scope>;
+
+    fn deref(&self) -> &Arc<Scope> {
+        self.0.as_ref().expect("held until dropped")
+    }
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        if let Some(scope) = self.0.take() {
+            give_back(scope);
+        }
+    }
+}
