@@ -149,28 +149,37 @@ impl OutcomeGuard {
 
 impl Drop for OutcomeGuard {
     fn drop(&mut self) {
-        if let Some(site) = self.site {
+        if self.site.is_some() {
             if std::thread::panicking() {
                 self.set(Outcome::Panicked);
             } else if let Some(call) = &self.call {
-                let reached = call.scope.deadline_reached();
-                match call.scope.budget.as_ref().filter(|_| reached) {
-                    Some(budget) => {
-                        let err = Error::new(ErrorKind::Elapsed, budget);
-                        self.set(Outcome::Elapsed);
-                        crate::report::no_value(&site.origin, &err);
-                    }
-                    None => {
-                        self.set(Outcome::Cancelled);
-                        crate::report::caller_gone(&site.origin);
-                    }
-                }
+                let outcome = caller_gone(&call.scope);
+                self.set(outcome);
             } else {
                 self.set(Outcome::Cancelled);
             }
         }
         if let Some(call) = &self.call {
             call.scope.close();
+        }
+    }
+}
+
+/// The caller of the timed call that owns `scope` went away mid-wait (its
+/// future was dropped): how the call is counted, reported as it happens,
+/// in both modes. Once the deadline it runs under was reached, the caller
+/// is the parent whose deadline it inherited, and the call timed out;
+/// before, it was cancelled.
+pub(crate) fn caller_gone(scope: &Scope) -> Outcome {
+    let origin = &scope.site.origin;
+    match scope.budget.as_ref().filter(|_| scope.deadline_reached()) {
+        Some(budget) => {
+            crate::report::no_value(origin, &Error::new(ErrorKind::Elapsed, budget));
+            Outcome::Elapsed
+        }
+        None => {
+            crate::report::caller_gone(origin);
+            Outcome::Cancelled
         }
     }
 }

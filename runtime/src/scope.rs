@@ -104,15 +104,6 @@ impl Scope {
     ) -> Arc<Scope> {
         let tracker = tracker.or_else(|| parent.as_ref().and_then(|p| p.tracker().cloned()));
         let cancelled = parent.as_ref().is_some_and(|p| p.is_cancelled());
-        // Opened under a deadline already reached: reached for it too.
-        let reached = parent.as_ref().is_some_and(|p| {
-            let same = |b: &Budget| {
-                budget
-                    .as_ref()
-                    .is_some_and(|own| own.deadline == b.deadline)
-            };
-            p.deadline_reached() && p.budget.as_ref().is_some_and(same)
-        });
         let scope = Scope {
             budget,
             site,
@@ -120,9 +111,13 @@ impl Scope {
             latch: Latch::new(cancelled),
             token: OnceLock::new(),
             parent,
-            deadline_reached: AtomicBool::new(reached),
+            deadline_reached: AtomicBool::new(false),
             rare: Rare::boxed(grace, tracker, cleaning_up),
         };
+        // Opened under a deadline already reached: reached for it too.
+        if let Some(parent) = &scope.parent {
+            parent.pass_mark_to(&scope);
+        }
         // In a scope this thread kept, if any: no allocation.
         if let Some(mut kept) = pool::take() {
             if let Some(room) = Arc::get_mut(&mut kept) {
@@ -319,6 +314,14 @@ impl Scope {
         self.deadline_reached.load(Acquire)
     }
 
+    /// Marks `nested` (a call or child nested in this scope) as having
+    /// reached its deadline if this scope has and the deadline is the same.
+    fn pass_mark_to(&self, nested: &Scope) {
+        if self.deadline_reached() && self.same_deadline(nested) {
+            nested.deadline_reached.store(true, Release);
+        }
+    }
+
     /// Whether `other` runs under this scope's deadline.
     fn same_deadline(&self, other: &Scope) -> bool {
         let deadline = |s: &Scope| s.budget.as_ref().map(|b| b.deadline);
@@ -396,12 +399,8 @@ impl Scope {
         // The deadline's mark goes down to the calls nested under it (see
         // `reach_deadline`) before the body is woken: it may drop them at
         // once, and they must know why.
-        if self.deadline_reached() {
-            for (call, _) in &more[before..] {
-                if self.same_deadline(call) {
-                    call.deadline_reached.store(true, Release);
-                }
-            }
+        for (call, _) in &more[before..] {
+            self.pass_mark_to(call);
         }
         if let Some(waker) = taken.watcher {
             waker.wake();
@@ -439,9 +438,7 @@ impl Scope {
             .latch
             .nest(Arc::downgrade(call), |call| call.strong_count() > 0);
         if cancelled || self.token_cancelled() {
-            if self.deadline_reached() && self.same_deadline(call) {
-                call.deadline_reached.store(true, Release);
-            }
+            self.pass_mark_to(call);
             call.cancel();
         }
     }

@@ -18,7 +18,7 @@ use super::{
     require_timers,
 };
 use crate::error::{Error, ErrorKind};
-use crate::guard::Live;
+use crate::guard::{Live, caller_gone};
 use crate::outcome::Outcome;
 use crate::report::{self, CallRecord};
 use crate::scope::{Owned, Scope};
@@ -295,15 +295,9 @@ impl<T> PendingCall<T> {
 impl<T> Drop for PendingCall<T> {
     fn drop(&mut self) {
         if self.armed {
-            // The caller's future was dropped mid-wait; once the deadline
-            // was reached, by the parent whose deadline this call inherited.
-            if self.scope.deadline_reached() {
-                self.ended(Outcome::Elapsed);
-                no_value(&self.scope, ErrorKind::Elapsed);
-            } else {
-                self.ended(Outcome::Cancelled);
-                report::caller_gone(&self.scope.site.origin);
-            }
+            // The caller's future was dropped mid-wait.
+            let outcome = caller_gone(&self.scope);
+            self.ended(outcome);
             self.stop();
         }
         self.scope.close();
