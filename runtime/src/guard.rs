@@ -1,6 +1,7 @@
 //! Guards that travel with a body (a timed call's body or a `timebox::spawn`
 //! child): one keeps it counted as live from its start until its future is
-//! dropped, one records its outcome however it ends.
+//! dropped, one records its outcome however it ends; an inline call's one
+//! guard does both, and closes its scope.
 
 use std::sync::Arc;
 
@@ -10,39 +11,54 @@ use crate::error::{Error, ErrorKind};
 use crate::outcome::Outcome;
 use crate::registry::{BodyRef, Site};
 use crate::report::CallRecord;
-use crate::scope::{Owned, Scope};
+use crate::scope::{Held, Owned, Scope};
 
 /// Keeps the body of a scope counted in [`live`](crate::live) for as long
 /// as it exists. It travels inside the body's future, so it is dropped
 /// exactly when the body is: on completion, abort, cancellation or runtime
 /// shutdown. The scope carries the site and the body's record.
 #[derive(Debug)]
-pub(crate) struct Live(Arc<Scope>);
+pub(crate) struct Live(Held);
 
 impl Live {
     /// Takes over the body that [`Scope::open`] counted as started; the
     /// call's caller closes the scope.
     pub(crate) fn new(scope: Arc<Scope>) -> Self {
-        if let Some(tracker) = scope.tracker() {
-            tracker.started(scope.site);
-        }
-        Live(scope)
+        body_started(&scope);
+        Live(Held::new(scope))
     }
 
     pub(crate) fn scope(&self) -> &Arc<Scope> {
         &self.0
     }
+
+    /// The scope, to lend to the thread for a poll of the body.
+    pub(crate) fn held(&mut self) -> &mut Held {
+        &mut self.0
+    }
 }
 
 impl Drop for Live {
     fn drop(&mut self) {
-        let scope = &self.0;
-        if let Some(tracker) = scope.tracker() {
-            tracker.ended(scope.site);
-        }
-        if let Some(body) = scope.body {
-            scope.site.end(body);
-        }
+        body_ended(&self.0);
+    }
+}
+
+/// The body of `scope`, counted as started by [`Scope::open`], is handed
+/// over to a guard: counted in the leak check it runs under, if any.
+fn body_started(scope: &Scope) {
+    if let Some(tracker) = scope.tracker() {
+        tracker.started(scope.site);
+    }
+}
+
+/// The body of `scope` is gone: counted as ended.
+fn body_ended(scope: &Scope) {
+    if let Some(tracker) = scope.tracker() {
+        tracker.ended(scope.site);
+    }
+    if let Some(body) = scope.body {
+        scope.site.end(body);
     }
 }
 
@@ -89,79 +105,95 @@ impl Drop for LiveRoot {
     }
 }
 
-/// Records how a body ran by its own code ended. Dropped before
-/// [`OutcomeGuard::set`], the body never finished: it panicked (the panic
-/// is unwinding through it) or it was dropped.
+/// Records how a body ran by its own code (a `timebox::spawn` child)
+/// ended. Dropped before [`OutcomeGuard::set`], the body never finished: it
+/// panicked (the panic is unwinding through it) or it was dropped.
 #[derive(Debug)]
 pub(crate) struct OutcomeGuard {
     site: Option<&'static Site>,
-    /// A timed call's (inline mode), not a child's.
-    call: Option<CallEnd>,
-}
-
-/// What the outcome guard of a timed call (inline mode) holds: the call's
-/// reports, and its scope, closed once the outcome is recorded.
-#[derive(Debug)]
-struct CallEnd {
-    record: CallRecord,
-    scope: Owned,
 }
 
 impl OutcomeGuard {
-    /// The outcome of a `timebox::spawn` child.
     pub(crate) fn new(site: &'static Site) -> Self {
-        OutcomeGuard {
-            site: Some(site),
-            call: None,
-        }
-    }
-
-    /// The outcome of the timed call that owns `scope`, run by its caller's
-    /// own task. Dropped unset, its caller went away: the cancellation it
-    /// is, reported as such, unless the deadline it runs under was reached
-    /// (the caller is the parent whose deadline it inherited): then it
-    /// timed out.
-    /// The scope closes when this is dropped, after the outcome.
-    pub(crate) fn call(record: CallRecord, scope: Arc<Scope>) -> Self {
-        OutcomeGuard {
-            site: Some(scope.site),
-            call: Some(CallEnd {
-                record,
-                scope: Owned::new(scope),
-            }),
-        }
-    }
-
-    /// The scope of the call, for a timed call's guard.
-    pub(crate) fn scope(&self) -> Option<&Arc<Scope>> {
-        self.call.as_ref().map(|call| &*call.scope)
+        OutcomeGuard { site: Some(site) }
     }
 
     pub(crate) fn set(&mut self, outcome: Outcome) {
         if let Some(site) = self.site.take() {
             site.record(outcome);
-            if let Some(call) = &self.call {
-                call.record.ended(&site.origin, outcome);
-            }
         }
     }
 }
 
 impl Drop for OutcomeGuard {
     fn drop(&mut self) {
-        if self.site.is_some() {
-            if std::thread::panicking() {
-                self.set(Outcome::Panicked);
-            } else if let Some(call) = &self.call {
-                let outcome = caller_gone(&call.scope);
-                self.set(outcome);
+        if std::thread::panicking() {
+            self.set(Outcome::Panicked);
+        } else {
+            self.set(Outcome::Cancelled);
+        }
+    }
+}
+
+/// All an inline call holds until it ends, in one guard: its scope (lent
+/// to the thread for each poll of the body, closed when the call ends, so
+/// the body's `timebox::spawn` children do not outlive it), its body's
+/// count in [`live`](crate::live), and its outcome, recorded however it
+/// ends. Dropped before [`InlineGuard::end`], the call never finished: a
+/// panic is unwinding through it, or its caller went away (see
+/// [`caller_gone`]). Its owner drops the body first.
+#[derive(Debug)]
+pub(crate) struct InlineGuard {
+    scope: Owned,
+    record: CallRecord,
+    ended: bool,
+}
+
+impl InlineGuard {
+    /// Takes over the body that [`Scope::open`] counted as started.
+    pub(crate) fn new(scope: Arc<Scope>, record: CallRecord) -> Self {
+        body_started(&scope);
+        InlineGuard {
+            scope: Owned::new(scope),
+            record,
+            ended: false,
+        }
+    }
+
+    pub(crate) fn scope(&self) -> &Arc<Scope> {
+        &self.scope
+    }
+
+    /// The scope, to lend to the thread for a poll of the body.
+    pub(crate) fn held(&mut self) -> &mut Held {
+        self.scope.held()
+    }
+
+    /// The call ended this way, its body dropped already: the body is
+    /// counted as ended, then the outcome is recorded. (The scope closes
+    /// when this is dropped.)
+    pub(crate) fn end(&mut self, outcome: Outcome) {
+        if std::mem::replace(&mut self.ended, true) {
+            return;
+        }
+        let scope = &self.scope;
+        body_ended(scope);
+        scope.site.record(outcome);
+        self.record.ended(&scope.site.origin, outcome);
+    }
+}
+
+impl Drop for InlineGuard {
+    fn drop(&mut self) {
+        if !self.ended {
+            let outcome = if std::thread::panicking() {
+                Outcome::Panicked
             } else {
-                self.set(Outcome::Cancelled);
-            }
+                caller_gone(&self.scope)
+            };
+            self.end(outcome);
         }
-        if let Some(call) = &self.call {
-            call.scope.close();
-        }
+        self.scope.close();
     }
 }
 

@@ -464,7 +464,7 @@ mod tracker;
 mod loom_tests;
 
 /// Everything above the lock-free and lock-light modules: sites are statics
-/// and scopes task-locals, so none of it builds under `--cfg timebox_loom`.
+/// and the current scope a thread-local, so none of it builds under `--cfg timebox_loom`.
 macro_rules! above_the_leaves {
     ($($item:item)*) => { $(#[cfg(not(timebox_loom))] $item)* };
 }

@@ -1,6 +1,7 @@
-//! The deadline scope: a task-local that tells a timed body how long it has
-//! and whether it was cancelled, and that nested timed calls inherit from, so
-//! a child never outlives its parent's budget.
+//! The deadline scope: what tells a timed body how long it has and whether
+//! it was cancelled (lent to the thread for each poll of the body: see
+//! `scope::lent`), and what nested timed calls inherit from, so a child
+//! never outlives its parent's budget.
 
 use std::future::Future;
 use std::sync::atomic::AtomicBool;
@@ -20,13 +21,11 @@ use crate::registry::{BodyRef, Site};
 use crate::tracker::Tracker;
 use crate::zombie;
 
+mod lent;
 mod pool;
 
+pub(crate) use lent::{Held, InScope};
 pub(crate) use pool::Owned;
-
-tokio::task_local! {
-    static CURRENT: Arc<Scope>;
-}
 
 /// The state one timed call (or one `timebox::spawn` child) shares between
 /// the code that owns it and the body that runs in it.
@@ -104,28 +103,39 @@ impl Scope {
     ) -> Arc<Scope> {
         let tracker = tracker.or_else(|| parent.as_ref().and_then(|p| p.tracker().cloned()));
         let cancelled = parent.as_ref().is_some_and(|p| p.is_cancelled());
-        let scope = Scope {
-            budget,
-            site,
-            body,
-            latch: Latch::new(cancelled),
-            token: OnceLock::new(),
-            parent,
-            deadline_reached: AtomicBool::new(false),
-            rare: Rare::boxed(grace, tracker, cleaning_up),
-        };
+        let rare = Rare::boxed(grace, tracker, cleaning_up);
+        // In a scope this thread kept, if any: no allocation. (Kept scopes
+        // are empty: filled in place, field by field.)
+        let mut kept = pool::take();
+        match kept.as_mut().and_then(Arc::get_mut) {
+            Some(room) => {
+                room.budget = budget;
+                room.site = site;
+                room.body = body;
+                room.latch = Latch::new(cancelled);
+                room.parent = parent;
+                *room.deadline_reached.get_mut() = false;
+                room.rare = rare;
+            }
+            None => {
+                kept = Some(Arc::new(Scope {
+                    budget,
+                    site,
+                    body,
+                    latch: Latch::new(cancelled),
+                    token: OnceLock::new(),
+                    parent,
+                    deadline_reached: AtomicBool::new(false),
+                    rare,
+                }));
+            }
+        }
+        let scope = kept.expect("kept or made above");
         // Opened under a deadline already reached: reached for it too.
         if let Some(parent) = &scope.parent {
             parent.pass_mark_to(&scope);
         }
-        // In a scope this thread kept, if any: no allocation.
-        if let Some(mut kept) = pool::take() {
-            if let Some(room) = Arc::get_mut(&mut kept) {
-                *room = scope;
-                return kept;
-            }
-        }
-        Arc::new(scope)
+        scope
     }
 
     /// Lets go of everything this scope holds, so that it can be kept for
@@ -268,25 +278,20 @@ impl Scope {
 
     /// The scope the current task runs in, if any.
     pub(crate) fn current() -> Option<Arc<Scope>> {
-        CURRENT.try_with(Arc::clone).ok()
+        lent::current()
     }
 
     /// `f` of the scope the current task runs in, if any, without taking a
     /// reference count.
     pub(crate) fn with_current<R>(f: impl FnOnce(&Scope) -> R) -> Option<R> {
-        CURRENT.try_with(|scope| f(scope)).ok()
+        lent::with_current(f)
     }
 
-    /// Runs `fut` with this scope as the current one.
-    pub(crate) fn enter<F: Future>(self: Arc<Self>, fut: F) -> impl Future<Output = F::Output> {
-        CURRENT.scope(self, fut)
-    }
-
-    /// Runs `f` (one poll of a body) with this scope as the current one:
-    /// the per-poll form of [`Scope::enter`], for futures that poll a body
-    /// themselves and would rather not wrap it.
-    pub(crate) fn run_in<R>(self: &Arc<Self>, f: impl FnOnce() -> R) -> R {
-        CURRENT.sync_scope(Arc::clone(self), f)
+    /// Runs `fut` with this scope as the current one: for each of its polls,
+    /// and as it is dropped. (A future that polls a body itself holds the
+    /// scope in a [`Held`] instead.)
+    pub(crate) fn enter<F: Future>(self: Arc<Self>, fut: F) -> InScope<F> {
+        InScope::new(self, fut)
     }
 
     /// The deadline this scope runs under was reached: its owner's timer

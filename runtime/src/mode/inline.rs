@@ -4,7 +4,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
@@ -15,7 +14,7 @@ use super::{
     require_timers,
 };
 use crate::error::{Error, ErrorKind};
-use crate::guard::{Live, OutcomeGuard};
+use crate::guard::InlineGuard;
 use crate::report;
 use crate::scope::Scope;
 
@@ -27,6 +26,7 @@ use crate::scope::Scope;
 /// place in the returned future (no allocation), once the body waits.
 #[doc(hidden)]
 #[track_caller]
+#[inline]
 pub fn run_inline<F: Future>(spec: Spec, body: F) -> InlineCall<impl Future<Output = F::Output>> {
     require_timers(spec.site);
     let now = Instant::now();
@@ -37,17 +37,14 @@ pub fn run_inline<F: Future>(spec: Spec, body: F) -> InlineCall<impl Future<Outp
         deadline: Deadline::Unarmed,
         race: Race::default(),
         is_err: never_err,
-        open: Some(Open {
-            live: Live::new(Arc::clone(&scope)),
-            outcome: OutcomeGuard::call(record, scope),
-        }),
+        guard: Some(InlineGuard::new(scope, record)),
     }
 }
 
 pin_project! {
     /// An inline call in flight. Dropped at any point (even unpolled), it
-    /// drops the body first, then counts it as ended, records the outcome
-    /// and closes the scope: the fields drop in that order.
+    /// drops the body first, then its guard counts it as ended, records the
+    /// outcome and closes the scope: the fields drop in that order.
     #[doc(hidden)]
     #[derive(Debug)]
     #[must_use = "a timed call does nothing unless awaited"]
@@ -59,7 +56,8 @@ pin_project! {
         race: Race,
         // Tells a value counted `err` from one counted `ok`.
         is_err: fn(&B::Output) -> bool,
-        open: Option<Open>,
+        // Until the call ends.
+        guard: Option<InlineGuard>,
     }
 }
 
@@ -99,27 +97,19 @@ impl Deadline {
     }
 }
 
-/// What an inline call holds until it ends.
-#[derive(Debug)]
-struct Open {
-    live: Live,
-    /// Holds the scope, and closes it when the call ends, however it ends:
-    /// the body's `timebox::spawn` children do not outlive it.
-    outcome: OutcomeGuard,
-}
-
 impl<B: Future> Future for InlineCall<B> {
     type Output = Result<B::Output, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        let (Some(open), BodyProj::Running { body }) =
-            (this.open.as_ref(), this.body.as_mut().project())
+        let (Some(guard), BodyProj::Running { body }) =
+            (this.guard.as_mut(), this.body.as_mut().project())
         else {
             panic!("a timebox inline call was polled after it completed");
         };
-        let scope = open.live.scope();
-        let result = match this.race.poll(scope, body, cx) {
+        let polled = this.race.poll(guard.held(), body, cx);
+        let scope = guard.scope();
+        let result = match polled {
             Poll::Ready(Some(value)) => Ok(value),
             Poll::Ready(None) => Err(attribute(scope, ErrorKind::Cancelled)),
             Poll::Pending => match this.deadline.poll(deadline_of(scope), cx) {
@@ -135,20 +125,18 @@ impl<B: Future> Future for InlineCall<B> {
         }
         // As a block's locals would: the body goes first, then its count.
         this.body.set(Body::Done);
-        let Some(Open { live, mut outcome }) = this.open.take() else {
+        let Some(mut guard) = this.guard.take() else {
             unreachable!("checked above");
         };
+        let scope = guard.scope();
         let counted = match &result {
-            Ok(value) => judge(*this.is_err, value, live.scope()),
+            Ok(value) => judge(*this.is_err, value, scope),
             Err(kind) => outcome_of(*kind),
         };
-        drop(live);
-        outcome.set(counted);
-        let scope = outcome
-            .scope()
-            .expect("a timed call's guard holds its scope");
-        let result = result.map_err(|kind| no_value(scope, kind));
-        drop(outcome);
+        guard.end(counted);
+        let result = result.map_err(|kind| no_value(guard.scope(), kind));
+        // Closes the scope.
+        drop(guard);
         Poll::Ready(result)
     }
 }

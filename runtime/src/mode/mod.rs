@@ -12,7 +12,6 @@ use std::cell::Cell;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -25,7 +24,7 @@ use crate::error::{Error, ErrorKind};
 use crate::outcome::Outcome;
 use crate::registry::Site;
 use crate::report;
-use crate::scope::Scope;
+use crate::scope::{Held, Scope};
 
 /// What a `#[timed]` call is: where it comes from, how long it may take, and
 /// how long a cancelled body may keep cleaning up.
@@ -318,7 +317,7 @@ impl Race {
     /// cancelled.
     pub(crate) fn poll<F: Future>(
         &mut self,
-        scope: &Arc<Scope>,
+        scope: &mut Held,
         body: Pin<&mut F>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<F::Output>> {

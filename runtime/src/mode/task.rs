@@ -21,7 +21,7 @@ use crate::error::{Error, ErrorKind};
 use crate::guard::{Live, caller_gone};
 use crate::outcome::Outcome;
 use crate::report::{self, CallRecord};
-use crate::scope::{Owned, Scope};
+use crate::scope::{Held, Owned, Scope};
 
 /// Spawn mode: spawns the body in a new scope and returns the caller's
 /// side, which waits for it until the deadline and ends it whatever happens.
@@ -95,7 +95,7 @@ pin_project! {
 /// closed when the body ends, so what the cleanup started ends with it.
 struct Grace {
     timer: Pin<Box<Sleep>>,
-    scope: Arc<Scope>,
+    scope: Held,
 }
 
 impl Grace {
@@ -103,7 +103,7 @@ impl Grace {
         let now = Instant::now();
         Box::new(Grace {
             timer: Box::pin(tokio::time::sleep_until(now + of.grace())),
-            scope: Scope::cleanup(of, now),
+            scope: Held::new(Scope::cleanup(of, now)),
         })
     }
 }
@@ -119,17 +119,17 @@ impl<F: Future> Future for BodyTask<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        let scope = this.live.scope();
         if this.grace.is_none() {
-            match this.race.poll(scope, this.body.as_mut(), cx) {
+            let held = this.live.held();
+            match this.race.poll(held, this.body.as_mut(), cx) {
                 Poll::Ready(Some(value)) => return Poll::Ready(Some(value)),
                 Poll::Pending => return Poll::Pending,
                 // A body cancelled before it ever ran is not started for
                 // its grace.
-                Poll::Ready(None) if !this.race.started() || scope.grace().is_zero() => {
+                Poll::Ready(None) if !this.race.started() || held.grace().is_zero() => {
                     return Poll::Ready(None);
                 }
-                Poll::Ready(None) => *this.grace = Some(Grace::start(scope)),
+                Poll::Ready(None) => *this.grace = Some(Grace::start(held)),
             }
         }
         let Some(grace) = this.grace else {

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use crate::scope::Scope;
+use crate::scope::{Held, Scope};
 
 /// Scopes kept per thread, at most.
 const KEEP: usize = 64;
@@ -44,11 +44,17 @@ fn give_back(mut scope: Arc<Scope>) {
 /// The scope of a call, held by the code that owns the call: given back to
 /// this thread's kept scopes when dropped.
 #[derive(Debug)]
-pub(crate) struct Owned(Option<Arc<Scope>>);
+pub(crate) struct Owned(Held);
 
 impl Owned {
     pub(crate) fn new(scope: Arc<Scope>) -> Self {
-        Owned(Some(scope))
+        Owned(Held::new(scope))
+    }
+
+    /// The scope, to lend to the thread for a poll of the call's body (an
+    /// inline call's owner polls it).
+    pub(crate) fn held(&mut self) -> &mut Held {
+        &mut self.0
     }
 }
 
@@ -56,7 +62,7 @@ impl Deref for Owned {
     type Target = Arc<Scope>;
 
     fn deref(&self) -> &Arc<Scope> {
-        self.0.as_ref().expect("held until dropped")
+        &self.0
     }
 }
 
