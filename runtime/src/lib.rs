@@ -470,6 +470,8 @@ macro_rules! above_the_leaves {
 }
 
 above_the_leaves! {
+    // A leaf, but per thread: a call's deadline timer, kept between calls.
+    mod timer;
     // Accounting: the sites and their watchdog.
     mod registry;
     mod zombie;

@@ -7,34 +7,35 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
 use super::{
-    Judged, Race, Spec, attribute, judge, never_err, no_value, outcome_of, poll_deadline,
-    require_timers,
+    Judged, Race, Spec, attribute, judge, never_err, no_value, outcome_of, require_timers,
 };
 use crate::error::{Error, ErrorKind};
 use crate::guard::InlineGuard;
 use crate::report;
 use crate::scope::Scope;
+use crate::timer::DeadlineTimer;
 
 /// Inline mode: the body runs in the caller's task, in a new scope, until
 /// its value, its deadline or its cancellation.
 ///
 /// A plain function, so misuse (no runtime, no timers) panics at the
-/// caller's line whatever the body does. The deadline's timer is made in
-/// place in the returned future (no allocation), once the body waits.
+/// caller's line whatever the body does. The deadline's timer is armed once
+/// the body waits: a body that never waits costs no timer.
 #[doc(hidden)]
 #[track_caller]
 #[inline]
 pub fn run_inline<F: Future>(spec: Spec, body: F) -> InlineCall<impl Future<Output = F::Output>> {
-    require_timers(spec.site);
+    let runtime = require_timers(spec.site);
     let now = Instant::now();
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
+    let timer = DeadlineTimer::new(runtime, budget.deadline);
     let (record, body) = report::instrument(&spec.site.origin, &budget, now, body);
     InlineCall {
         body: Body::Running { body },
-        deadline: Deadline::Unarmed,
+        timer,
         race: Race::default(),
         is_err: never_err,
         guard: Some(InlineGuard::new(scope, record)),
@@ -51,8 +52,8 @@ pin_project! {
     pub struct InlineCall<B: Future> {
         #[pin]
         body: Body<B>,
-        #[pin]
-        deadline: Deadline,
+        // Armed once the body waits.
+        timer: DeadlineTimer,
         race: Race,
         // Tells a value counted `err` from one counted `ok`.
         is_err: fn(&B::Output) -> bool,
@@ -71,32 +72,6 @@ pin_project! {
     }
 }
 
-pin_project! {
-    /// The deadline's timer, made when the body first waits: a body that
-    /// never waits costs no timer.
-    #[project = DeadlineProj]
-    #[derive(Debug)]
-    enum Deadline {
-        Unarmed,
-        Armed { #[pin] sleep: Sleep },
-    }
-}
-
-impl Deadline {
-    /// Arms the timer for `at` if it is not, then polls it.
-    fn poll(mut self: Pin<&mut Self>, at: Instant, cx: &mut Context<'_>) -> Poll<ErrorKind> {
-        if let Deadline::Unarmed = *self {
-            self.set(Deadline::Armed {
-                sleep: tokio::time::sleep_until(at),
-            });
-        }
-        match self.project() {
-            DeadlineProj::Armed { sleep } => poll_deadline(sleep, cx),
-            DeadlineProj::Unarmed => unreachable!("armed above"),
-        }
-    }
-}
-
 impl<B: Future> Future for InlineCall<B> {
     type Output = Result<B::Output, Error>;
 
@@ -112,7 +87,7 @@ impl<B: Future> Future for InlineCall<B> {
         let result = match polled {
             Poll::Ready(Some(value)) => Ok(value),
             Poll::Ready(None) => Err(attribute(scope, ErrorKind::Cancelled)),
-            Poll::Pending => match this.deadline.poll(deadline_of(scope), cx) {
+            Poll::Pending => match this.timer.poll(cx) {
                 Poll::Ready(kind) => Err(attribute(scope, kind)),
                 Poll::Pending => return Poll::Pending,
             },
@@ -148,10 +123,4 @@ impl<B: Future> Judged for InlineCall<B> {
         self.is_err = is_err;
         self
     }
-}
-
-/// When the call that owns `scope` must end.
-fn deadline_of(scope: &Scope) -> Instant {
-    let budget = scope.budget.as_ref();
-    budget.expect("a timed call's scope has a budget").deadline
 }

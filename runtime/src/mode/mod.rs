@@ -1,8 +1,8 @@
 //! What the two run modes share: the [`Spec`] of a call, the rule on its
 //! return type ([`TimedResult`], [`finish`]), the runtime a call needs
-//! ([`require_timers`]) and its deadline ([`poll_deadline`]), the race of a
-//! body against its scope's cancellation ([`Race`]), and how an ending
-//! becomes an outcome and an error. [`task`] runs the body as its own task,
+//! ([`require_timers`]), the race of a body against its scope's
+//! cancellation ([`Race`]), and how an ending becomes an outcome and an
+//! error. (A call's deadline is a [`DeadlineTimer`].) [`task`] runs the body as its own task,
 //! [`inline`] in the caller's.
 
 pub(crate) mod inline;
@@ -10,14 +10,13 @@ pub(crate) mod task;
 
 use std::cell::Cell;
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::catch_unwind;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use tokio::runtime::{Handle, Id as RuntimeId};
 use tokio::task::Id as TaskId;
-use tokio::time::Sleep;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use crate::error::{Error, ErrorKind};
@@ -25,6 +24,8 @@ use crate::outcome::Outcome;
 use crate::registry::Site;
 use crate::report;
 use crate::scope::{Held, Scope};
+#[cfg(doc)]
+use crate::timer::DeadlineTimer;
 
 /// What a `#[timed]` call is: where it comes from, how long it may take, and
 /// how long a cancelled body may keep cleaning up.
@@ -201,7 +202,8 @@ impl<C: Judged> Future for Finish<C> {
 
 /// Panics, at the caller's line, unless this thread runs in a Tokio runtime
 /// with timers: every call needs its deadline's timer, so a misused call
-/// fails the same way whatever its body does, before anything starts.
+/// fails the same way whatever its body does, before anything starts. The
+/// runtime's id, whose timers the call's deadline may reuse.
 ///
 /// Tokio cannot be asked whether a runtime has timers; making one (without
 /// arming it) panics when it has none. That probe runs once per runtime per
@@ -209,14 +211,14 @@ impl<C: Judged> Future for Finish<C> {
 /// last task that called from it by its id, which is cheaper to read (a
 /// task never changes runtime).
 #[track_caller]
-pub(crate) fn require_timers(site: &'static Site) {
+pub(crate) fn require_timers(site: &'static Site) -> RuntimeId {
     thread_local! {
         static PASSED: Cell<(Option<TaskId>, Option<RuntimeId>)> = const { Cell::new((None, None)) };
     }
     let task = tokio::task::try_id();
     let (last_task, last_runtime) = PASSED.get();
-    if task.is_some() && task == last_task {
-        return;
+    if let (Some(_), Some(runtime)) = (task.filter(|_| task == last_task), last_runtime) {
+        return runtime;
     }
     let Ok(handle) = Handle::try_current() else {
         panic!(
@@ -225,8 +227,8 @@ pub(crate) fn require_timers(site: &'static Site) {
             site.name()
         );
     };
-    let runtime = Some(handle.id());
-    if runtime != last_runtime {
+    let runtime = handle.id();
+    if Some(runtime) != last_runtime {
         let has_timers = catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO))).is_ok();
         if !has_timers {
             panic!(
@@ -237,18 +239,8 @@ pub(crate) fn require_timers(site: &'static Site) {
             );
         }
     }
-    PASSED.set((task, runtime));
-}
-
-/// Polls a call's deadline: `Elapsed` once it passed. After the runtime
-/// shut down its timers cannot be polled (tokio panics): nothing can be
-/// timed any more, and the call ends `Cancelled`, as a spawned body does.
-pub(crate) fn poll_deadline(sleep: Pin<&mut Sleep>, cx: &mut Context<'_>) -> Poll<ErrorKind> {
-    match catch_unwind(AssertUnwindSafe(|| sleep.poll(cx))) {
-        Ok(Poll::Ready(())) => Poll::Ready(ErrorKind::Elapsed),
-        Ok(Poll::Pending) => Poll::Pending,
-        Err(_) => Poll::Ready(ErrorKind::Cancelled),
-    }
+    PASSED.set((task, Some(runtime)));
+    runtime
 }
 
 /// How a call that ended without a value ended, by one rule for both modes,

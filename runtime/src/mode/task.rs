@@ -14,14 +14,14 @@ use tokio::time::{Instant, Sleep};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::{
-    Judged, Race, Spec, attribute, judge, never_err, no_value, outcome_of, poll_deadline,
-    require_timers,
+    Judged, Race, Spec, attribute, judge, never_err, no_value, outcome_of, require_timers,
 };
 use crate::error::{Error, ErrorKind};
 use crate::guard::{Live, caller_gone};
 use crate::outcome::Outcome;
 use crate::report::{self, CallRecord};
 use crate::scope::{Held, Owned, Scope};
+use crate::timer::DeadlineTimer;
 
 /// Spawn mode: spawns the body in a new scope and returns the caller's
 /// side, which waits for it until the deadline and ends it whatever happens.
@@ -34,10 +34,10 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    require_timers(spec.site);
+    let runtime = require_timers(spec.site);
     let now = Instant::now();
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
-    let sleep = tokio::time::sleep_until(budget.deadline);
+    let timer = DeadlineTimer::new(runtime, budget.deadline);
     let (record, body) = report::instrument(&spec.site.origin, &budget, now, body);
     let handle = spawn(Arc::clone(&scope), body);
     if !spec.grace.is_zero() {
@@ -51,7 +51,7 @@ where
             is_err: never_err,
             record,
         }),
-        sleep,
+        timer,
         token: None,
     }
 }
@@ -151,15 +151,14 @@ enum Waited<T> {
 
 pin_project! {
     /// The caller's side of a spawn-mode call: waits for the body's output
-    /// until the deadline, on a timer it holds in place (no allocation).
+    /// until the deadline.
     #[doc(hidden)]
     #[derive(Debug)]
     #[must_use = "a timed call does nothing unless awaited"]
     pub struct Call<T> {
         pending: Option<PendingCall<T>>,
-        // Made with the call, armed on its first poll.
-        #[pin]
-        sleep: Sleep,
+        // Armed on the call's first poll.
+        timer: DeadlineTimer,
         // With grace only: the body's task lives on after cancellation, so
         // the caller watches the token itself.
         token: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
@@ -174,7 +173,7 @@ impl<T> Future for Call<T> {
         let Some(pending) = this.pending else {
             panic!("a timebox `Call` was polled after it completed");
         };
-        let waited = match pending.poll_wait(cx, this.sleep, this.token) {
+        let waited = match pending.poll_wait(cx, this.timer, this.token) {
             Poll::Ready(waited) => waited,
             Poll::Pending => return Poll::Pending,
         };
@@ -222,7 +221,7 @@ impl<T> PendingCall<T> {
     fn poll_wait(
         &mut self,
         cx: &mut Context<'_>,
-        sleep: Pin<&mut Sleep>,
+        timer: &mut DeadlineTimer,
         token: &mut Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     ) -> Poll<Waited<T>> {
         // The handle is polled first: a value that is ready when the
@@ -244,7 +243,7 @@ impl<T> PendingCall<T> {
                 return Poll::Ready(Waited::Ended(ErrorKind::Cancelled));
             }
         }
-        poll_deadline(sleep, cx).map(Waited::Ended)
+        timer.poll(cx).map(Waited::Ended)
     }
 
     /// The caller's answer, once the wait is over.
