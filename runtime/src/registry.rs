@@ -135,6 +135,7 @@ impl Site {
 
     /// Counts a new body, started `now`, as started and alive; the
     /// returned reference goes back to [`Site::end`] when it is dropped.
+    #[inline]
     pub(crate) fn start(&'static self, now: Instant) -> BodyRef {
         if !self.registered.load(Acquire) {
             self.register();

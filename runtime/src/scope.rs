@@ -92,6 +92,7 @@ impl Rare {
 type Child = (AbortHandle, Weak<Scope>);
 
 impl Scope {
+    #[inline]
     fn new(
         site: &'static Site,
         budget: Option<Budget>,

@@ -28,10 +28,10 @@ use crate::timer::DeadlineTimer;
 #[track_caller]
 #[inline]
 pub fn run_inline<F: Future>(spec: Spec, body: F) -> InlineCall<impl Future<Output = F::Output>> {
-    let runtime = require_timers(spec.site);
+    require_timers(spec.site);
     let now = Instant::now();
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
-    let timer = DeadlineTimer::new(runtime, budget.deadline);
+    let timer = DeadlineTimer::new(budget.deadline);
     let (record, body) = report::instrument(&spec.site.origin, &budget, now, body);
     InlineCall {
         body: Body::Running { body },

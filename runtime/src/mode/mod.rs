@@ -2,8 +2,8 @@
 //! return type ([`TimedResult`], [`finish`]), the runtime a call needs
 //! ([`require_timers`]), the race of a body against its scope's
 //! cancellation ([`Race`]), and how an ending becomes an outcome and an
-//! error. (A call's deadline is a [`DeadlineTimer`].) [`task`] runs the body as its own task,
-//! [`inline`] in the caller's.
+//! error. (A call's deadline is a [`DeadlineTimer`].) [`task`] runs the
+//! body as its own task, [`inline`] in the caller's.
 
 pub(crate) mod inline;
 pub(crate) mod task;
@@ -202,8 +202,7 @@ impl<C: Judged> Future for Finish<C> {
 
 /// Panics, at the caller's line, unless this thread runs in a Tokio runtime
 /// with timers: every call needs its deadline's timer, so a misused call
-/// fails the same way whatever its body does, before anything starts. The
-/// runtime's id, whose timers the call's deadline may reuse.
+/// fails the same way whatever its body does, before anything starts.
 ///
 /// Tokio cannot be asked whether a runtime has timers; making one (without
 /// arming it) panics when it has none. That probe runs once per runtime per
@@ -211,14 +210,14 @@ impl<C: Judged> Future for Finish<C> {
 /// last task that called from it by its id, which is cheaper to read (a
 /// task never changes runtime).
 #[track_caller]
-pub(crate) fn require_timers(site: &'static Site) -> RuntimeId {
+pub(crate) fn require_timers(site: &'static Site) {
     thread_local! {
         static PASSED: Cell<(Option<TaskId>, Option<RuntimeId>)> = const { Cell::new((None, None)) };
     }
     let task = tokio::task::try_id();
     let (last_task, last_runtime) = PASSED.get();
-    if let (Some(_), Some(runtime)) = (task.filter(|_| task == last_task), last_runtime) {
-        return runtime;
+    if task.is_some() && task == last_task {
+        return;
     }
     let Ok(handle) = Handle::try_current() else {
         panic!(
@@ -227,8 +226,8 @@ pub(crate) fn require_timers(site: &'static Site) -> RuntimeId {
             site.name()
         );
     };
-    let runtime = handle.id();
-    if Some(runtime) != last_runtime {
+    let runtime = Some(handle.id());
+    if runtime != last_runtime {
         let has_timers = catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO))).is_ok();
         if !has_timers {
             panic!(
@@ -239,8 +238,7 @@ pub(crate) fn require_timers(site: &'static Site) -> RuntimeId {
             );
         }
     }
-    PASSED.set((task, Some(runtime)));
-    runtime
+    PASSED.set((task, runtime));
 }
 
 /// How a call that ended without a value ended, by one rule for both modes,

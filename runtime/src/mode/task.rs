@@ -34,10 +34,10 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let runtime = require_timers(spec.site);
+    require_timers(spec.site);
     let now = Instant::now();
     let (scope, budget) = Scope::open(spec.site, spec.timeout, spec.grace, now);
-    let timer = DeadlineTimer::new(runtime, budget.deadline);
+    let timer = DeadlineTimer::new(budget.deadline);
     let (record, body) = report::instrument(&spec.site.origin, &budget, now, body);
     let handle = spawn(Arc::clone(&scope), body);
     if !spec.grace.is_zero() {
