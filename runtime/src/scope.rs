@@ -139,6 +139,16 @@ impl Scope {
         scope
     }
 
+    /// Whether this scope holds nothing to let go of before it is kept for
+    /// another call (see [`Scope::empty`]): the common case, a call that
+    /// nested in nothing, never waited and handed out no token.
+    fn is_empty(&self) -> bool {
+        self.parent.is_none()
+            && !self.latch.was_used()
+            && self.token.get().is_none()
+            && self.rare.is_none()
+    }
+
     /// Lets go of everything this scope holds, so that it can be kept for
     /// another call: its parent, its registrations, its token.
     fn empty(&mut self) {
@@ -543,6 +553,14 @@ mod tests {
         drop(Owned::new(again));
         let (third, _) = open(&OUTER, Duration::from_secs(5));
         assert_ne!(Arc::as_ptr(&third), Arc::as_ptr(&other));
+        // One that handed out a token, once its holders let go, is emptied
+        // and kept.
+        let token = third.token();
+        let at = Arc::as_ptr(&third);
+        drop((Owned::new(third), token));
+        let (fourth, _) = open(&OUTER, Duration::from_secs(5));
+        assert_eq!(Arc::as_ptr(&fourth), at);
+        assert!(!fourth.is_cancelled() && !fourth.has_token());
     }
 
     #[tokio::test(start_paused = true)]

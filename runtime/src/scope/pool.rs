@@ -1,7 +1,8 @@
 //! Scope allocations kept per thread: the owner of a call's scope gives it
 //! back when the call ends, and, if no one else holds it (no clone, no weak
-//! link: `Arc::get_mut` proves it), it is emptied and kept for the next
-//! call the thread opens, which then neither allocates nor frees.
+//! link: `Arc::get_mut` proves it when it is taken again), it is emptied
+//! and kept for the next call the thread opens, which then neither
+//! allocates nor frees.
 
 use std::cell::RefCell;
 use std::ops::Deref;
@@ -25,13 +26,24 @@ pub(super) fn take() -> Option<Arc<Scope>> {
 
 /// Keeps `scope` for a later call, if no one else holds it and there is
 /// room; frees it otherwise.
+///
+/// Whether no one else holds it is proven when it is taken again
+/// (`Arc::get_mut`, which a scope someone still held would fail, and the
+/// call would make a new one): here two loads decide whether to keep it,
+/// and only a scope with something to let go of is emptied, which takes
+/// the proof now.
 fn give_back(mut scope: Arc<Scope>) {
-    let Some(only) = Arc::get_mut(&mut scope) else {
+    if Arc::strong_count(&scope) != 1 || Arc::weak_count(&scope) != 0 {
         return;
-    };
-    // Emptied before the list is borrowed: what it held (a waker, its
-    // parent) may run code of its own as it goes.
-    only.empty();
+    }
+    if !scope.is_empty() {
+        let Some(only) = Arc::get_mut(&mut scope) else {
+            return;
+        };
+        // Emptied before the list is borrowed: what it held (a waker, its
+        // parent) may run code of its own as it goes.
+        only.empty();
+    }
     let _ = KEPT.try_with(|kept| {
         if let Ok(mut kept) = kept.try_borrow_mut() {
             if kept.len() < KEEP {
