@@ -114,6 +114,9 @@ impl Scope {
                 room.site = site;
                 room.body = body;
                 room.latch = Latch::new(cancelled);
+                // Empty already; every field is written all the same, so
+                // no state of the call before can reach this one.
+                room.token.take();
                 room.parent = parent;
                 *room.deadline_reached.get_mut() = false;
                 room.rare = rare;

@@ -7,6 +7,8 @@
 use std::cell::RefCell;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Acquire;
+use std::sync::atomic::fence;
 
 use crate::scope::{Held, Scope};
 
@@ -36,6 +38,9 @@ fn give_back(mut scope: Arc<Scope>) {
     if Arc::strong_count(&scope) != 1 || Arc::weak_count(&scope) != 0 {
         return;
     }
+    // What the last other holder did before letting go (a token made, a
+    // registration) is seen from here on, as in `Scope::close`.
+    fence(Acquire);
     if !scope.is_empty() {
         let Some(only) = Arc::get_mut(&mut scope) else {
             return;
@@ -83,5 +88,41 @@ impl Drop for Owned {
         if let Some(scope) = self.0.take() {
             give_back(scope);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::time::Instant;
+
+    use super::*;
+    use crate::registry::Site;
+
+    static SITE: Site = Site::new("kept", module_path!(), file!(), line!());
+
+    #[tokio::test]
+    async fn a_kept_scope_carries_nothing_of_its_last_call_into_the_next() {
+        let (scope, _) = Scope::open(
+            &SITE,
+            Duration::from_secs(5),
+            Duration::ZERO,
+            Instant::now(),
+        );
+        // A token cancelled, as a holder on another thread might leave it if
+        // its writes were not seen before the scope was kept: kept as it is.
+        scope.token().cancel();
+        let at = Arc::as_ptr(&scope);
+        KEPT.with(|kept| kept.borrow_mut().push(scope));
+        let (next, _) = Scope::open(
+            &SITE,
+            Duration::from_secs(5),
+            Duration::ZERO,
+            Instant::now(),
+        );
+        assert_eq!(Arc::as_ptr(&next), at, "reused");
+        assert!(!next.has_token());
+        assert!(!next.is_cancelled());
     }
 }
