@@ -158,6 +158,81 @@ pub fn per_call(rt: &Runtime, case: Case, iters: u32) -> Duration {
     })
 }
 
+/// The cases of the strict harness: each awaited directly in the loop, no
+/// box, so nothing but the call itself is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direct {
+    /// `tokio::time::timeout` around the body, in the caller's task.
+    Timeout,
+    /// `#[timed(inline)]`.
+    TimedInline,
+    /// `tokio::spawn(body).await`.
+    SpawnAwait,
+    /// Hand-written abort-on-drop: spawn, `timeout` on the handle, abort.
+    AbortOnDrop,
+    /// `#[timed]` in spawn mode.
+    TimedSpawn,
+}
+
+impl Direct {
+    /// Every case, in a fixed order.
+    pub const ALL: [Direct; 5] = [
+        Direct::Timeout,
+        Direct::TimedInline,
+        Direct::SpawnAwait,
+        Direct::AbortOnDrop,
+        Direct::TimedSpawn,
+    ];
+
+    /// How the bench prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direct::Timeout => "tokio::time::timeout inline",
+            Direct::TimedInline => "#[timed] inline",
+            Direct::SpawnAwait => "tokio::spawn(..).await",
+            Direct::AbortOnDrop => "hand-written abort-on-drop",
+            Direct::TimedSpawn => "#[timed] spawn",
+        }
+    }
+}
+
+/// Runs `case` `iters` times, each call awaited in place (the loop is
+/// monomorphic: one `match` per call picks the case), inside a spawned
+/// task; the time per call.
+pub fn per_call_direct(rt: &Runtime, case: Direct, iters: u32) -> Duration {
+    rt.block_on(async move {
+        tokio::spawn(async move {
+            let start = Instant::now();
+            for _ in 0..iters {
+                let value = match case {
+                    Direct::Timeout => baseline::timeout_inline().await,
+                    Direct::TimedInline => timed_inline().await,
+                    Direct::SpawnAwait => baseline::spawn_await().await,
+                    Direct::AbortOnDrop => baseline::abort_on_drop().await,
+                    Direct::TimedSpawn => timed_spawn().await,
+                };
+                std::hint::black_box(value.expect("a value"));
+            }
+            start.elapsed() / iters
+        })
+        .await
+        .expect("the measuring task")
+    })
+}
+
+/// [`interleaved`] for the strict harness's cases.
+pub fn interleaved_direct(rt: &Runtime, rounds: usize, iters: u32) -> Vec<Stats> {
+    let cases = Direct::ALL;
+    let mut samples = vec![Vec::with_capacity(rounds); cases.len()];
+    for round in 0..rounds {
+        for k in 0..cases.len() {
+            let i = (k + round) % cases.len();
+            samples[i].push(per_call_direct(rt, cases[i], iters));
+        }
+    }
+    samples.iter_mut().map(|s| Stats::of(s)).collect()
+}
+
 /// Summary of one case's rounds.
 #[derive(Debug, Clone, Copy)]
 pub struct Stats {
