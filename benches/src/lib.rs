@@ -220,17 +220,12 @@ pub fn per_call_direct(rt: &Runtime, case: Direct, iters: u32) -> Duration {
     })
 }
 
-/// [`interleaved`] for the strict harness's cases.
+/// [`interleaved`] for the strict harness's cases, [`Direct::ALL`].
 pub fn interleaved_direct(rt: &Runtime, rounds: usize, iters: u32) -> Vec<Stats> {
     let cases = Direct::ALL;
-    let mut samples = vec![Vec::with_capacity(rounds); cases.len()];
-    for round in 0..rounds {
-        for k in 0..cases.len() {
-            let i = (k + round) % cases.len();
-            samples[i].push(per_call_direct(rt, cases[i], iters));
-        }
-    }
-    samples.iter_mut().map(|s| Stats::of(s)).collect()
+    rotated(cases.len(), rounds, |i| {
+        per_call_direct(rt, cases[i], iters)
+    })
 }
 
 /// Summary of one case's rounds.
@@ -259,11 +254,17 @@ impl Stats {
 /// Runs every case in `rounds` rounds, each round in a rotated order so that
 /// no case always runs first; the statistics of each.
 pub fn interleaved(rt: &Runtime, cases: &[(&str, Case)], rounds: usize, iters: u32) -> Vec<Stats> {
-    let mut samples = vec![Vec::with_capacity(rounds); cases.len()];
+    rotated(cases.len(), rounds, |i| per_call(rt, cases[i].1, iters))
+}
+
+/// `measure`s each of `n` cases once a round, for `rounds` rounds, each
+/// round in a rotated order; the statistics of each case.
+fn rotated(n: usize, rounds: usize, mut measure: impl FnMut(usize) -> Duration) -> Vec<Stats> {
+    let mut samples = vec![Vec::with_capacity(rounds); n];
     for round in 0..rounds {
-        for k in 0..cases.len() {
-            let i = (k + round) % cases.len();
-            samples[i].push(per_call(rt, cases[i].1, iters));
+        for k in 0..n {
+            let i = (k + round) % n;
+            samples[i].push(measure(i));
         }
     }
     samples.iter_mut().map(|s| Stats::of(s)).collect()
