@@ -15,6 +15,7 @@
 use std::time::{Duration, Instant};
 
 use timebox::timed;
+use timebox_benches::baseline::AbortOnDrop;
 use timebox_benches::runtimes;
 use tokio::runtime::Runtime;
 
@@ -37,14 +38,6 @@ async fn tight_timed() -> Result<u64, Error> {
 async fn roomy_timed() -> Result<u64, Error> {
     tokio::task::yield_now().await;
     Ok(1)
-}
-
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 async fn hand_written(budget: Duration) -> Result<u64, Error> {

@@ -15,6 +15,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 use timebox::timed;
+use timebox_benches::baseline::AbortOnDrop;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -48,12 +49,6 @@ async fn waits_started() {
 /// Hand-written spawn mode: spawn, a timeout on the `JoinHandle`, abort on
 /// drop.
 async fn waits_abort_on_drop() -> Result<(), std::io::Error> {
-    struct AbortOnDrop(tokio::task::JoinHandle<()>);
-    impl Drop for AbortOnDrop {
-        fn drop(&mut self) {
-            self.0.abort();
-        }
-    }
     let mut task = AbortOnDrop(tokio::spawn(waits_started()));
     match tokio::time::timeout(std::time::Duration::from_secs(600), &mut task.0).await {
         Ok(joined) => joined.map_err(std::io::Error::other),

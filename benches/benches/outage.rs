@@ -14,9 +14,9 @@
 use std::time::Duration;
 
 use timebox::timed;
+use timebox_benches::baseline::AbortOnDrop;
 use timebox_benches::runtimes;
 use tokio::runtime::Runtime;
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 /// Long enough for every caller to have started before the first deadline.
@@ -28,13 +28,7 @@ async fn stalled() -> Result<(), timebox::Error> {
 }
 
 async fn hand_written() -> Result<(), tokio::time::error::Elapsed> {
-    struct AbortOnDrop(JoinHandle<()>);
-    impl Drop for AbortOnDrop {
-        fn drop(&mut self) {
-            self.0.abort();
-        }
-    }
-    let mut task = AbortOnDrop(tokio::spawn(std::future::pending()));
+    let mut task = AbortOnDrop(tokio::spawn(std::future::pending::<()>()));
     tokio::time::timeout(BUDGET, &mut task.0).await.map(|_| ())
 }
 

@@ -104,7 +104,10 @@ pub mod baseline {
         }
     }
 
-    struct AbortOnDrop<T>(JoinHandle<T>);
+    /// The hand-written guard: aborts the task when dropped, on every way
+    /// out of the caller.
+    #[derive(Debug)]
+    pub struct AbortOnDrop<T>(pub JoinHandle<T>);
 
     impl<T> Drop for AbortOnDrop<T> {
         fn drop(&mut self) {
